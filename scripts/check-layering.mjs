@@ -38,7 +38,8 @@ function sourceFiles(dir) {
 }
 
 // Static imports, re-exports and dynamic imports with a literal specifier.
-const IMPORT = /(?:^|[\s;])(?:import|export)\s(?:[^'";]*?\sfrom\s)?['"]([^'"]+)['"]|import\(\s*['"]([^'"]+)['"]\s*\)/g;
+const IMPORT =
+  /(?:^|[\s;])(?:import|export)\s(?:[^'";]*?\sfrom\s)?['"]([^'"]+)['"]|import\(\s*['"]([^'"]+)['"]\s*\)/g;
 
 for (const dirName of readdirSync(join(root, 'packages'))) {
   const dir = join(root, 'packages', dirName);
@@ -63,18 +64,30 @@ for (const dirName of readdirSync(join(root, 'packages'))) {
       if (specifier.startsWith('@oasis/')) {
         const name = specifier.split('/').slice(0, 2).join('/');
         const target = LAYERS[name];
-        if (name === manifest.name) problems.push(`${where}: imports its own package by name (${specifier}); use a relative path`);
-        else if (target === undefined) problems.push(`${where}: imports ${name}, which has no layer`);
+        if (name === manifest.name)
+          problems.push(
+            `${where}: imports its own package by name (${specifier}); use a relative path`,
+          );
+        else if (target === undefined)
+          problems.push(`${where}: imports ${name}, which has no layer`);
         else if (target.layer >= self.layer) {
-          problems.push(`${where}: ${manifest.name} (layer ${self.layer}) imports ${name} (layer ${target.layer})`);
+          problems.push(
+            `${where}: ${manifest.name} (layer ${self.layer}) imports ${name} (layer ${target.layer})`,
+          );
         }
-      } else if (!self.platform && (specifier.startsWith('node:') || builtins.has(specifier.split('/')[0]))) {
-        problems.push(`${where}: platform-neutral ${manifest.name} imports the Node built-in '${specifier}'`);
+      } else if (
+        !self.platform &&
+        (specifier.startsWith('node:') || builtins.has(specifier.split('/')[0]))
+      ) {
+        problems.push(
+          `${where}: platform-neutral ${manifest.name} imports the Node built-in '${specifier}'`,
+        );
       }
     }
     if (!self.platform) {
       const code = text.replace(/\/\/[^\n]*|\/\*[\s\S]*?\*\//g, '');
-      if (/\bBuffer\b/.test(code)) problems.push(`${where}: platform-neutral ${manifest.name} uses Buffer; use Uint8Array`);
+      if (/\bBuffer\b/.test(code))
+        problems.push(`${where}: platform-neutral ${manifest.name} uses Buffer; use Uint8Array`);
     }
   }
 }

@@ -55,9 +55,15 @@ if (files.length === 0) {
   console.error(`no test files found for suite '${suite}'`);
   process.exit(1);
 }
-console.error(`running ${files.length} test files: ${files.map((f) => relative(root, f)).join(' ')}`);
-const result = spawnSync(process.execPath, ['--import', 'tsx', '--test', '--test-reporter=spec', ...extra, ...files], {
-  cwd: root,
-  stdio: 'inherit',
-});
+console.error(
+  `running ${files.length} test files: ${files.map((f) => relative(root, f)).join(' ')}`,
+);
+const result = spawnSync(
+  process.execPath,
+  ['--import', 'tsx', '--test', '--test-reporter=spec', ...extra, ...files],
+  {
+    cwd: root,
+    stdio: 'inherit',
+  },
+);
 process.exit(result.status ?? 1);

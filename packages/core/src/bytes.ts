@@ -7,7 +7,10 @@ export function readU16BE(bytes: Uint8Array, offset: number): number {
 
 export function readU32BE(bytes: Uint8Array, offset: number): number {
   return (
-    ((bytes[offset]! << 24) | (bytes[offset + 1]! << 16) | (bytes[offset + 2]! << 8) | bytes[offset + 3]!) >>>
+    ((bytes[offset]! << 24) |
+      (bytes[offset + 1]! << 16) |
+      (bytes[offset + 2]! << 8) |
+      bytes[offset + 3]!) >>>
     0
   );
 }
@@ -31,7 +34,10 @@ export function readU16LE(bytes: Uint8Array, offset: number): number {
 
 export function readU32LE(bytes: Uint8Array, offset: number): number {
   return (
-    (bytes[offset]! | (bytes[offset + 1]! << 8) | (bytes[offset + 2]! << 16) | (bytes[offset + 3]! << 24)) >>>
+    (bytes[offset]! |
+      (bytes[offset + 1]! << 8) |
+      (bytes[offset + 2]! << 16) |
+      (bytes[offset + 3]! << 24)) >>>
     0
   );
 }
@@ -82,8 +88,10 @@ export function toHex(bytes: Uint8Array): string {
  */
 export function fromHex(text: string): Uint8Array {
   const digits = text.replace(/#[^\n]*/g, '').replace(/[\s:-]/g, '');
-  if (digits.length % 2 !== 0) throw new RangeError(`hex text has an odd number of digits (${digits.length})`);
-  if (!/^[0-9a-fA-F]*$/.test(digits)) throw new RangeError('hex text contains a character that is not a hex digit');
+  if (digits.length % 2 !== 0)
+    throw new RangeError(`hex text has an odd number of digits (${digits.length})`);
+  if (!/^[0-9a-fA-F]*$/.test(digits))
+    throw new RangeError('hex text contains a character that is not a hex digit');
   const out = new Uint8Array(digits.length / 2);
   for (let i = 0; i < out.length; i++) out[i] = Number.parseInt(digits.slice(2 * i, 2 * i + 2), 16);
   return out;

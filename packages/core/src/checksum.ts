@@ -20,7 +20,8 @@ const HOST_IS_LITTLE_ENDIAN = new Uint8Array(new Uint32Array([1]).buffer)[0] ===
  */
 export function sumWords(bytes: Uint8Array, sum = 0): number {
   const length = bytes.length;
-  if (length < SMALL_BUFFER || (bytes.byteOffset & 1) !== 0) return foldSum(sumBytePairs(bytes, 0, length, sum));
+  if (length < SMALL_BUFFER || (bytes.byteOffset & 1) !== 0)
+    return foldSum(sumBytePairs(bytes, 0, length, sum));
   // Sum one 16-bit word first if needed so the rest starts on a 4-byte boundary of the buffer.
   const lead = bytes.byteOffset & 2;
   const wordCount = (length - lead) >>> 2;
@@ -98,9 +99,15 @@ export function updateChecksum32(checksum: number, oldValue: number, newValue: n
  * As `updateChecksum16`, for a run of bytes at an even offset of the covered data that changed
  * from `oldBytes` to `newBytes` (same length; an IPv6 address, a port pair).
  */
-export function updateChecksumBytes(checksum: number, oldBytes: Uint8Array, newBytes: Uint8Array): number {
+export function updateChecksumBytes(
+  checksum: number,
+  oldBytes: Uint8Array,
+  newBytes: Uint8Array,
+): number {
   if (oldBytes.length !== newBytes.length) {
-    throw new RangeError(`checksum update needs runs of one length, got ${oldBytes.length} and ${newBytes.length}`);
+    throw new RangeError(
+      `checksum update needs runs of one length, got ${oldBytes.length} and ${newBytes.length}`,
+    );
   }
   if (oldBytes.length === 0) return checksum;
   // The sum of the complemented old words is the complement of their sum (one's complement).

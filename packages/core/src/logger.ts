@@ -42,7 +42,13 @@ export interface LoggerOptions {
   readonly level?: LogLevel;
 }
 
-const SEVERITY: Readonly<Record<LogLevel, number>> = { error: 0, warn: 1, info: 2, debug: 3, trace: 4 };
+const SEVERITY: Readonly<Record<LogLevel, number>> = {
+  error: 0,
+  warn: 1,
+  info: 2,
+  debug: 3,
+  trace: 4,
+};
 
 export function isLogLevel(value: string): value is LogLevel {
   return (LOG_LEVELS as readonly string[]).includes(value);
@@ -64,7 +70,8 @@ export function createLogger(options: LoggerOptions): Logger {
     debug: at('debug'),
     trace: at('trace'),
     enabled: (level) => SEVERITY[level] <= threshold,
-    child: (name) => createLogger({ ...options, source: source === '' ? name : `${source}.${name}` }),
+    child: (name) =>
+      createLogger({ ...options, source: source === '' ? name : `${source}.${name}` }),
   };
 }
 
@@ -72,7 +79,8 @@ export function createLogger(options: LoggerOptions): Logger {
 export function formatLogLine(record: LogRecord): string {
   let line = `${new Date(record.wallMs).toISOString()} ${record.level.toUpperCase()} ${record.source}: ${record.message}`;
   if (record.fields !== undefined) {
-    for (const [key, value] of Object.entries(record.fields)) line += ` ${key}=${formatField(value)}`;
+    for (const [key, value] of Object.entries(record.fields))
+      line += ` ${key}=${formatField(value)}`;
   }
   return line;
 }
@@ -87,7 +95,10 @@ function formatField(value: unknown): string {
 /** A JSON object per record, for log collectors. */
 export function formatLogJson(record: LogRecord): string {
   const { wallMs, level, source, message, fields } = record;
-  return JSON.stringify({ time: new Date(wallMs).toISOString(), level, source, message, ...fields }, jsonSafe);
+  return JSON.stringify(
+    { time: new Date(wallMs).toISOString(), level, source, message, ...fields },
+    jsonSafe,
+  );
 }
 
 function jsonSafe(_key: string, value: unknown): unknown {
@@ -98,7 +109,10 @@ function jsonSafe(_key: string, value: unknown): unknown {
 }
 
 /** Writes each record as a line through `write` (for example `console.error`). */
-export function lineSink(write: (line: string) => void, format: (record: LogRecord) => string = formatLogLine): LogSink {
+export function lineSink(
+  write: (line: string) => void,
+  format: (record: LogRecord) => string = formatLogLine,
+): LogSink {
   return { write: (record) => write(format(record)) };
 }
 

@@ -52,7 +52,12 @@ export class ManualClock implements Clock, Sleep {
 
   setTimer(deadlineMs: number, callback: () => void): Timer {
     if (Number.isNaN(deadlineMs)) throw new RangeError('timer deadline is NaN');
-    const entry: Entry = { deadlineMs: Math.max(deadlineMs, this.#nowMs), seq: this.#seq++, callback, cancelled: false };
+    const entry: Entry = {
+      deadlineMs: Math.max(deadlineMs, this.#nowMs),
+      seq: this.#seq++,
+      callback,
+      cancelled: false,
+    };
     this.#push(entry);
     this.#live++;
     return {
@@ -77,7 +82,8 @@ export class ManualClock implements Clock, Sleep {
 
   /** Moves time forward to `timeMs`, firing the timers that fall due, including ones they set. */
   advanceTo(timeMs: number): void {
-    if (!(timeMs >= this.#nowMs)) throw new RangeError(`cannot move a clock back from ${this.#nowMs} to ${timeMs} ms`);
+    if (!(timeMs >= this.#nowMs))
+      throw new RangeError(`cannot move a clock back from ${this.#nowMs} to ${timeMs} ms`);
     for (;;) {
       const next = this.nextDeadlineMs();
       if (next === undefined || next > timeMs) break;
@@ -99,7 +105,10 @@ export class ManualClock implements Clock, Sleep {
    */
   runUntilIdle(maxTimers = 1_000_000): void {
     for (let fired = 0; this.runNext(); fired++) {
-      if (fired >= maxTimers) throw new RangeError(`still busy after ${maxTimers} timers: a timer re-arms itself forever?`);
+      if (fired >= maxTimers)
+        throw new RangeError(
+          `still busy after ${maxTimers} timers: a timer re-arms itself forever?`,
+        );
     }
   }
 

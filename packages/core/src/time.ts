@@ -59,7 +59,11 @@ export class SystemSleep implements Sleep {
 }
 
 /** `Sleep.sleep` in terms of `setTimer`, for any implementation of the contract. */
-export function sleepWith(timers: Pick<Sleep, 'setTimer'>, deadlineMs: number, signal?: AbortSignal): Promise<void> {
+export function sleepWith(
+  timers: Pick<Sleep, 'setTimer'>,
+  deadlineMs: number,
+  signal?: AbortSignal,
+): Promise<void> {
   return new Promise((resolve, reject) => {
     if (signal?.aborted) {
       reject(new AbortError());

@@ -11,8 +11,8 @@ export {
   type Frame,
   type FrameHandler,
   type FrameOffload,
-  NO_OFFLOAD,
   type NetDevice,
   type NetDeviceCounters,
+  NO_OFFLOAD,
   type OffloadCapabilities,
 } from './net-device.ts';

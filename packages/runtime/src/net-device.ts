@@ -20,7 +20,11 @@ export interface FrameOffload {
    * A TCP super-frame larger than the MTU, to be cut into `segmentSize`-byte segments
    * (GSO_TCPV4 / GSO_TCPV6); absent for an ordinary frame.
    */
-  readonly segmentation?: { readonly kind: 'tcp4' | 'tcp6'; readonly segmentSize: number; readonly headerLength: number };
+  readonly segmentation?: {
+    readonly kind: 'tcp4' | 'tcp6';
+    readonly segmentSize: number;
+    readonly headerLength: number;
+  };
 }
 
 export interface Frame {
@@ -40,7 +44,12 @@ export interface OffloadCapabilities {
   readonly tso6: boolean;
 }
 
-export const NO_OFFLOAD: OffloadCapabilities = { txChecksum: false, rxChecksum: false, tso4: false, tso6: false };
+export const NO_OFFLOAD: OffloadCapabilities = {
+  txChecksum: false,
+  rxChecksum: false,
+  tso4: false,
+  tso6: false,
+};
 
 export interface NetDeviceCounters {
   rxFrames: number;
