@@ -4,6 +4,7 @@
 //  - platform-neutral packages import no Node built-in (`node:*` or a bare built-in name) and
 //    do not mention `Buffer`: they are what later runs in a browser.
 // Every workspace package must be listed in LAYERS, so a new package gets a deliberate place.
+// Usage: node scripts/check-layering.mjs [ROOT]   (ROOT defaults to this repository)
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { builtinModules } from 'node:module';
 import { join, relative } from 'node:path';
@@ -25,7 +26,7 @@ const LAYERS = {
   '@oasis/cli': { layer: 6, platform: true },
 };
 
-const root = join(import.meta.dirname, '..');
+const root = process.argv[2] ?? join(import.meta.dirname, '..');
 const builtins = new Set(builtinModules.flatMap((name) => [name, name.split('/')[0]]));
 const problems = [];
 

@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 // Runs the test suites with node's built-in runner over TypeScript (tsx).
-//   node scripts/run-tests.mjs unit      packages/*/test/**/*.test.ts and unikernels/*/test/**
+//   node scripts/run-tests.mjs unit      packages/*/test/**, unikernels/*/test/**, test/tooling/**
 //   node scripts/run-tests.mjs interop   test/interop/**/*.test.ts (real peers; some need root)
 //   node scripts/run-tests.mjs all       both
 // Extra arguments after the suite are passed to `node --test` (e.g. --test-name-pattern=pcap).
@@ -40,7 +40,7 @@ function workspaceTests() {
 }
 
 const suites = {
-  unit: workspaceTests,
+  unit: () => [...workspaceTests(), ...testFiles(join(root, 'test', 'tooling'))],
   interop: () => testFiles(join(root, 'test', 'interop')),
 };
 const chosen = suite === 'all' ? Object.keys(suites) : [suite];
