@@ -45,5 +45,5 @@ for (const end of ends) {
   if (end instanceof SimNic) console.log(`nic ${end.name} ${JSON.stringify(end.counters())}`);
 }
 console.log(
-  `\nh1 got ${echoes} of ${2 * datagramsPerHost} datagrams echoed; capture written to ${values.out} (${pcap.length} bytes)`,
+  `\nh1 sent ${2 * datagramsPerHost} datagrams and received ${echoes} echoes (duplicates included); capture written to ${values.out} (${pcap.length} bytes)`,
 );

@@ -50,7 +50,8 @@ function sumBytePairs(bytes: Uint8Array, start: number, end: number, sum: number
 
 /** Folds an unfolded sum (any non-negative integer below 2^53) to 16 bits with end-around carry. */
 export function foldSum(sum: number): number {
-  let acc = foldToU32(sum);
+  // Sums of headers and small packets stay below 2^32: skip the float split for them.
+  let acc = sum <= 0xffff_ffff ? sum : foldToU32(sum);
   acc = (acc >>> 16) + (acc & 0xffff);
   acc = (acc >>> 16) + (acc & 0xffff);
   return (acc >>> 16) + (acc & 0xffff);
@@ -77,7 +78,7 @@ export function finishChecksum(sum: number): number {
 /**
  * The checksum after one 16-bit word of the covered data changed from `oldWord` to `newWord`,
  * without summing the data again: HC' = ~(~HC + ~m + m'), RFC 1624 §3 equation 3. Unlike
- * equation 2 of RFC 1141 it never produces 0x0000 where a full computation gives 0xffff.
+ * equation 2 of RFC 1141 it never produces 0xffff where a full computation gives 0x0000 (§4).
  */
 export function updateChecksum16(checksum: number, oldWord: number, newWord: number): number {
   const sum = (~checksum & 0xffff) + (~oldWord & 0xffff) + (newWord & 0xffff);

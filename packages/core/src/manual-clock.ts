@@ -104,11 +104,12 @@ export class ManualClock implements Clock, Sleep {
    * catches a periodic timer that would otherwise run forever.
    */
   runUntilIdle(maxTimers = 1_000_000): void {
-    for (let fired = 0; this.runNext(); fired++) {
+    for (let fired = 0; this.nextDeadlineMs() !== undefined; fired++) {
       if (fired >= maxTimers)
         throw new RangeError(
           `still busy after ${maxTimers} timers: a timer re-arms itself forever?`,
         );
+      this.#fireNext();
     }
   }
 
