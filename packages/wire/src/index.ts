@@ -4,6 +4,12 @@
 // Parsing never throws: malformed input is an Err carrying a WireError whose `key` names the drop
 // reason. Parse-then-emit is byte-exact. Platform-neutral; no allocation on the error path.
 
+export * from './arp.ts';
 export * from './ethernet.ts';
+export * from './icmpv4.ts';
+export * from './ipv4.ts';
+export * from './ipv4-address.ts';
 export * from './mac-address.ts';
+export * from './pseudo-header.ts';
+export * from './udp.ts';
 export * from './wire-error.ts';
