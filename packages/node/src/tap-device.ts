@@ -11,7 +11,7 @@
 // would break on a bridged TAP, where the bridge delivers frames for the interface's address to
 // the host. `mtu` is the interface's, as the kernel reports it after `open` applied the options.
 
-import { ClosedError, OasisError, readU16BE, SystemRandom } from '@oasis/core';
+import { ClosedError, OasisError, SystemRandom } from '@oasis/core';
 import {
   emptyCounters,
   type Frame,
@@ -21,6 +21,7 @@ import {
   NO_OFFLOAD,
   type OffloadCapabilities,
 } from '@oasis/runtime';
+import { ETHERNET_HEADER_LENGTH, ethernetFrameFits } from '@oasis/wire';
 import { loadTapAddon, type OpenedTap, type TapAddon, type TapHandle } from './tap-addon.ts';
 import { tapOpenError } from './tap-open-error.ts';
 import { checkTapDeviceOptions, type TapDeviceOptions } from './tap-options.ts';
@@ -30,11 +31,6 @@ import {
   VIRTIO_NET_HDR_LENGTH,
 } from './virtio-net-header.ts';
 
-/** Destination and source MAC, EtherType (IEEE 802.3 §3.1.1). */
-const ETHERNET_HEADER_LENGTH = 14;
-/** An IEEE 802.1Q tag adds four bytes in front of the EtherType. */
-const VLAN_TAG_LENGTH = 4;
-const ETHERTYPE_VLAN = 0x8100;
 /**
  * The largest IP packet in a super-frame: 65535 bytes of IPv4 total length (RFC 791 §3.1), or
  * of IPv6 payload behind the 40-byte fixed header (RFC 8200 §3).
@@ -194,14 +190,11 @@ export class TapDevice implements NetDevice {
 
   /** Whether the frame's length, and the offloads it asks for, are within what the device takes. */
   #fits({ data, offload }: Frame): boolean {
-    if (data.length < ETHERNET_HEADER_LENGTH) return false;
     const segmented = offload?.segmentation !== undefined;
     if (this.#headerLength === 0 && (segmented || offload?.checksumStart !== undefined)) {
       return false;
     }
-    const tagged = readU16BE(data, 12) === ETHERTYPE_VLAN;
-    const packetLimit = segmented ? MAX_SUPER_PACKET : this.mtu;
-    return data.length <= ETHERNET_HEADER_LENGTH + (tagged ? VLAN_TAG_LENGTH : 0) + packetLimit;
+    return ethernetFrameFits(data, segmented ? MAX_SUPER_PACKET : this.mtu);
   }
 
   /** Grows the send scratch buffers to hold `count` frames. */

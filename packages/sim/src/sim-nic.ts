@@ -3,7 +3,7 @@
 // batch of one. Like Ethernet hardware, it passes up only frames addressed to its MAC, broadcast
 // and multicast, unless it is promiscuous.
 
-import { ClosedError, readU16BE } from '@oasis/core';
+import { ClosedError } from '@oasis/core';
 import {
   emptyCounters,
   type Frame,
@@ -13,14 +13,9 @@ import {
   NO_OFFLOAD,
   type OffloadCapabilities,
 } from '@oasis/runtime';
+import { ethernetFrameFits } from '@oasis/wire';
 import type { Channel, FrameSink } from './channel.ts';
 import type { LinkEnd } from './link.ts';
-
-/** Destination and source MAC, EtherType (IEEE 802.3 §3.1.1). */
-const ETHERNET_HEADER_LENGTH = 14;
-/** An IEEE 802.1Q tag adds four bytes in front of the EtherType. */
-const VLAN_TAG_LENGTH = 4;
-const ETHERTYPE_VLAN = 0x8100;
 
 export class SimNic implements NetDevice, LinkEnd {
   readonly name: string;
@@ -57,7 +52,7 @@ export class SimNic implements NetDevice, LinkEnd {
     if (this.#closed) throw new ClosedError(`NIC ${this.name}`);
     const counters = this.#counters;
     for (const { data } of frames) {
-      if (this.#outgoing === undefined || !this.#fits(data)) {
+      if (this.#outgoing === undefined || !ethernetFrameFits(data, this.mtu)) {
         counters.txDropped++;
         continue;
       }
@@ -78,12 +73,6 @@ export class SimNic implements NetDevice, LinkEnd {
   async close(): Promise<void> {
     this.#closed = true;
     this.#handler = undefined;
-  }
-
-  #fits(data: Uint8Array): boolean {
-    if (data.length < ETHERNET_HEADER_LENGTH) return false;
-    const tagged = readU16BE(data, 12) === ETHERTYPE_VLAN;
-    return data.length <= ETHERNET_HEADER_LENGTH + (tagged ? VLAN_TAG_LENGTH : 0) + this.mtu;
   }
 
   #addressedToUs(frame: Uint8Array): boolean {

@@ -116,6 +116,17 @@ export class EthernetFrame {
   }
 }
 
+/**
+ * Whether a frame to send fits a link whose MTU (largest payload) is `mtu`: at least a header,
+ * and no more than the header, one 802.1Q tag if it has one (802.1Q §6.9 lets a tagged frame be
+ * four bytes longer), and `mtu` payload bytes. Devices check this before transmitting.
+ */
+export function ethernetFrameFits(frame: Uint8Array, mtu: number): boolean {
+  if (frame.length < ETHERNET_HEADER_LENGTH) return false;
+  const tagged = readU16BE(frame, 12) === ETHERTYPE_VLAN;
+  return frame.length <= ETHERNET_HEADER_LENGTH + (tagged ? VLAN_TAG_LENGTH : 0) + mtu;
+}
+
 /** A frame's header as plain values. */
 export interface EthernetRepr {
   readonly destination: Uint8Array;

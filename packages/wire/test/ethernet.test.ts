@@ -10,6 +10,7 @@ import {
   ETHERTYPE_VLAN,
   EthernetFrame,
   emitEthernet,
+  ethernetFrameFits,
   ethernetHeaderLength,
   parseEthernet,
 } from '../src/ethernet.ts';
@@ -134,6 +135,20 @@ describe('Ethernet', () => {
         },
       ),
     );
+  });
+
+  it('tells whether a frame fits a link MTU, allowing four bytes for an 802.1Q tag', () => {
+    const frame = (length: number, etherType: number) => {
+      const bytes = new Uint8Array(length);
+      bytes[12] = etherType >>> 8;
+      bytes[13] = etherType & 0xff;
+      return bytes;
+    };
+    assert.ok(ethernetFrameFits(frame(1514, ETHERTYPE_IPV4), 1500));
+    assert.ok(!ethernetFrameFits(frame(1515, ETHERTYPE_IPV4), 1500));
+    assert.ok(ethernetFrameFits(frame(1518, ETHERTYPE_VLAN), 1500));
+    assert.ok(!ethernetFrameFits(frame(1519, ETHERTYPE_VLAN), 1500));
+    assert.ok(!ethernetFrameFits(new Uint8Array(13), 1500));
   });
 
   it('throws RangeError on programmer errors when emitting', () => {
