@@ -1,7 +1,8 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { isOasisError } from '@oasis/core';
-import { BROADCAST, ipv4, udpFrame } from '../../../examples/three-hosts/frames.ts';
+import { BROADCAST_MAC } from '@oasis/wire';
+import { ipv4, udpFrame } from '../../../examples/three-hosts/frames.ts';
 import { SimNetwork } from '../src/sim-network.ts';
 
 function pair(mtu = 1500) {
@@ -73,7 +74,8 @@ describe('SimNic', () => {
     const { net, a, b, got } = pair();
     const other = Uint8Array.of(0x02, 9, 9, 9, 9, 9);
     const multicast = Uint8Array.of(0x01, 0x00, 0x5e, 0, 0, 1);
-    for (const dst of [b.mac, other, BROADCAST, multicast]) a.send([{ data: udp(dst, a.mac, 10) }]);
+    for (const dst of [b.mac, other, BROADCAST_MAC, multicast])
+      a.send([{ data: udp(dst, a.mac, 10) }]);
     net.runUntilIdle();
     assert.equal(got.length, 3);
     assert.equal(b.counters().rxFrames, 3);
