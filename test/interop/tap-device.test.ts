@@ -1,7 +1,7 @@
 // The TAP device against the Linux kernel. A network namespace holds the TAP interface with
-// 10.77.0.1/24; this process plays 10.77.0.2 with frames built by hand here (ARP per RFC 826,
-// IPv4 per RFC 791, ICMP per RFC 792, UDP per RFC 768, TCP per RFC 9293), so the device is
-// tested apart from the wire codecs. All traffic stays between this process and the namespace.
+// 10.77.0.1/24; this process plays 10.77.0.2 with frames built by the wire codecs (Ethernet,
+// ARP, IPv4, ICMP) and, until the TCP codec exists, TCP segments built by hand here (RFC 9293
+// §3.1). All traffic stays between this process and the namespace.
 // Needs root: skipped elsewhere, failed under CI when it cannot run.
 
 import assert from 'node:assert/strict';
@@ -15,12 +15,26 @@ import {
   isOasisError,
   readU16BE,
   readU32BE,
-  sumWords,
   writeU16BE,
   writeU32BE,
 } from '@oasis/core';
 import { TapDevice } from '@oasis/node';
 import type { Frame, FrameOffload } from '@oasis/runtime';
+import {
+  ETHERNET_HEADER_LENGTH,
+  ETHERTYPE_ARP,
+  ETHERTYPE_IPV4,
+  emitEthernet,
+  emitIcmpv4,
+  emitIpv4,
+  formatMac,
+  IP_PROTOCOL_ICMP,
+  IP_PROTOCOL_TCP,
+  IP_PROTOCOL_UDP,
+  IPV4_HEADER_LENGTH,
+  icmpv4Length,
+  ipv4PseudoHeaderSum,
+} from '@oasis/wire';
 import { arpRequest } from '../../examples/three-hosts/frames.ts';
 import { NetNamespace, skipUnlessTapAllowed } from './netns.ts';
 import { run, skipUnless } from './tools.ts';
@@ -38,13 +52,8 @@ const OUR_IP = 0x0a4d_0002;
 /** How long to wait for the kernel's answer before failing the test. */
 const WAIT_MS = 3000;
 
-const ETHERTYPE_IPV4 = 0x0800;
-const ETHERTYPE_ARP = 0x0806;
-const PROTOCOL_ICMP = 1;
-const PROTOCOL_TCP = 6;
-const PROTOCOL_UDP = 17;
-/** Ethernet (14) + IPv4 without options (20): where the kernel's transport headers start. */
-const L4 = 34;
+/** Ethernet + IPv4 without options: where the kernel's transport headers start. */
+const L4 = ETHERNET_HEADER_LENGTH + IPV4_HEADER_LENGTH;
 const TCP_SYN = 0x02;
 const TCP_PSH = 0x08;
 const TCP_ACK = 0x10;
@@ -96,46 +105,45 @@ function within<T>(promise: Promise<T>, what: string): Promise<T> {
   return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));
 }
 
-function macText(mac: Uint8Array): string {
-  return Array.from(mac, (byte) => byte.toString(16).padStart(2, '0')).join(':');
-}
-
-/** The one's complement sum of the IPv4 pseudo-header (RFC 768, RFC 9293 §3.1). */
+/** The pseudo-header sum between us and the kernel (the sum is the same either way). */
 function pseudoHeaderSum(protocol: number, length: number): number {
-  const pseudo = new Uint8Array(12);
-  writeU32BE(pseudo, 0, OUR_IP);
-  writeU32BE(pseudo, 4, KERNEL_IP);
-  pseudo[9] = protocol;
-  writeU16BE(pseudo, 10, length);
-  return sumWords(pseudo);
+  return ipv4PseudoHeaderSum(OUR_IP, KERNEL_IP, protocol, length);
 }
 
 /** Ethernet + IPv4 from us to the kernel: 20-byte header, DF, TTL 64, header checksum. */
 function ipv4Frame(device: TapDevice, protocol: number, payload: Uint8Array): Uint8Array {
   const frame = new Uint8Array(L4 + payload.length);
-  frame.set(device.interfaceMac, 0);
-  frame.set(device.mac, 6);
-  writeU16BE(frame, 12, ETHERTYPE_IPV4);
-  const ip = frame.subarray(14);
-  ip[0] = 0x45;
-  writeU16BE(ip, 2, 20 + payload.length);
-  writeU16BE(ip, 6, 0x4000);
-  ip[8] = 64;
-  ip[9] = protocol;
-  writeU32BE(ip, 12, OUR_IP);
-  writeU32BE(ip, 16, KERNEL_IP);
-  writeU16BE(ip, 10, internetChecksum(ip.subarray(0, 20)));
-  ip.set(payload, 20);
+  emitEthernet(
+    { destination: device.interfaceMac, source: device.mac, etherType: ETHERTYPE_IPV4, tags: [] },
+    frame,
+  );
+  emitIpv4(
+    {
+      dscp: 0,
+      ecn: 0,
+      identification: 0,
+      reservedFlag: false,
+      dontFragment: true,
+      moreFragments: false,
+      fragmentOffset: 0,
+      ttl: 64,
+      protocol,
+      source: OUR_IP,
+      destination: KERNEL_IP,
+      options: new Uint8Array(0),
+      payloadLength: payload.length,
+      checksum: 'compute',
+    },
+    frame.subarray(ETHERNET_HEADER_LENGTH),
+  );
+  frame.set(payload, L4);
   return frame;
 }
 
-function icmpEcho(id: number, sequence: number, payload: Uint8Array): Uint8Array {
-  const icmp = new Uint8Array(8 + payload.length);
-  icmp[0] = 8; // echo request
-  writeU16BE(icmp, 4, id);
-  writeU16BE(icmp, 6, sequence);
-  icmp.set(payload, 8);
-  writeU16BE(icmp, 2, internetChecksum(icmp));
+function icmpEcho(identifier: number, sequence: number, data: Uint8Array): Uint8Array {
+  const repr = { kind: 'echo-request', checksum: 'compute', identifier, sequence, data } as const;
+  const icmp = new Uint8Array(icmpv4Length(repr));
+  emitIcmpv4(repr, icmp);
   return icmp;
 }
 
@@ -230,7 +238,7 @@ describe('TapDevice with the kernel at the other end', { skip }, () => {
     namespace.ip(['addr', 'add', `${KERNEL_ADDRESS}/24`, 'dev', TAP_NAME]);
     namespace.ip(['link', 'set', TAP_NAME, 'up']);
     // So that the kernel's own traffic to us needs no ARP answer from the test.
-    const lladdr = macText(device.mac);
+    const lladdr = formatMac(device.mac);
     namespace.ip([
       'neigh',
       'replace',
@@ -256,9 +264,9 @@ describe('TapDevice with the kernel at the other end', { skip }, () => {
     }[];
     assert.equal(tap().name, TAP_NAME);
     assert.equal(tap().mtu, 1500);
-    assert.equal(macText(tap().interfaceMac), link?.address);
+    assert.equal(formatMac(tap().interfaceMac), link?.address);
     // Our end has its own locally administered unicast address (IEEE 802 §8.2).
-    assert.notEqual(macText(tap().mac), link?.address);
+    assert.notEqual(formatMac(tap().mac), link?.address);
     assert.equal(tap().mac[0]! & 0x03, 0x02);
     assert.equal(link?.mtu, 1500);
     assert.deepEqual(tap().offload, { txChecksum: true, rxChecksum: true, tso4: true, tso6: true });
@@ -275,19 +283,19 @@ describe('TapDevice with the kernel at the other end', { skip }, () => {
         readU32BE(data, 28) === KERNEL_IP,
     );
     // RFC 826: sender = the interface (the kernel's side of the link), target = the requester.
-    assert.equal(macText(reply.data.subarray(22, 28)), macText(tap().interfaceMac));
-    assert.equal(macText(reply.data.subarray(32, 38)), macText(mac));
+    assert.equal(formatMac(reply.data.subarray(22, 28)), formatMac(tap().interfaceMac));
+    assert.equal(formatMac(reply.data.subarray(32, 38)), formatMac(mac));
     assert.equal(readU32BE(reply.data, 38), OUR_IP);
     assert.equal(reply.offload, undefined, 'a plain frame: all-zero virtio-net header');
   });
 
   it('gets an ICMP echo reply carrying our payload', async () => {
     const payload = new TextEncoder().encode('oasis tap device echo');
-    send([{ data: ipv4Frame(tap(), PROTOCOL_ICMP, icmpEcho(0x0a51, 7, payload)) }]);
+    send([{ data: ipv4Frame(tap(), IP_PROTOCOL_ICMP, icmpEcho(0x0a51, 7, payload)) }]);
     const reply = await inbox.next(
       'ICMP echo reply',
       (frame) =>
-        fromKernel(frame, PROTOCOL_ICMP) &&
+        fromKernel(frame, IP_PROTOCOL_ICMP) &&
         frame.data[L4] === 0 &&
         readU16BE(frame.data, L4 + 4) === 0x0a51,
     );
@@ -312,7 +320,8 @@ describe('TapDevice with the kernel at the other end', { skip }, () => {
     ]);
     const frame = await inbox.next(
       'UDP datagram',
-      (received) => fromKernel(received, PROTOCOL_UDP) && readU16BE(received.data, L4 + 2) === port,
+      (received) =>
+        fromKernel(received, IP_PROTOCOL_UDP) && readU16BE(received.data, L4 + 2) === port,
     );
     const udp = frame.data.subarray(L4, 14 + readU16BE(frame.data, 16));
     assert.equal(new TextDecoder().decode(udp.subarray(8)), message);
@@ -323,7 +332,10 @@ describe('TapDevice with the kernel at the other end', { skip }, () => {
     const recomputed = udp.slice();
     writeU16BE(recomputed, 6, 0);
     // One's complement addition commutes: the sum is the same whichever address is the source.
-    assert.equal(finished, internetChecksum(recomputed, pseudoHeaderSum(PROTOCOL_UDP, udp.length)));
+    assert.equal(
+      finished,
+      internetChecksum(recomputed, pseudoHeaderSum(IP_PROTOCOL_UDP, udp.length)),
+    );
   });
 
   it('receives a TCP super-frame (GSO_TCPV4) from the kernel and sends one it takes whole', async () => {
@@ -345,7 +357,7 @@ describe('TapDevice with the kernel at the other end', { skip }, () => {
       const syn = await inbox.next(
         'TCP SYN',
         (frame) =>
-          fromKernel(frame, PROTOCOL_TCP) &&
+          fromKernel(frame, IP_PROTOCOL_TCP) &&
           readU16BE(frame.data, L4 + 2) === port &&
           frame.data[L4 + 13] === TCP_SYN,
       );
@@ -362,14 +374,14 @@ describe('TapDevice with the kernel at the other end', { skip }, () => {
       writeU16BE(
         synAck,
         16,
-        internetChecksum(synAck, pseudoHeaderSum(PROTOCOL_TCP, synAck.length)),
+        internetChecksum(synAck, pseudoHeaderSum(IP_PROTOCOL_TCP, synAck.length)),
       );
-      send([{ data: ipv4Frame(tap(), PROTOCOL_TCP, synAck) }]);
+      send([{ data: ipv4Frame(tap(), IP_PROTOCOL_TCP, synAck) }]);
 
       const superFrame = await inbox.next(
         'TCP super-frame',
         (frame) =>
-          fromKernel(frame, PROTOCOL_TCP) &&
+          fromKernel(frame, IP_PROTOCOL_TCP) &&
           readU16BE(frame.data, L4 + 2) === port &&
           frame.offload?.segmentation !== undefined,
       );
@@ -391,10 +403,10 @@ describe('TapDevice with the kernel at the other end', { skip }, () => {
         flags: TCP_ACK | TCP_PSH,
         payload,
       });
-      writeU16BE(data, 16, foldSum(pseudoHeaderSum(PROTOCOL_TCP, data.length)));
+      writeU16BE(data, 16, foldSum(pseudoHeaderSum(IP_PROTOCOL_TCP, data.length)));
       send([
         {
-          data: ipv4Frame(tap(), PROTOCOL_TCP, data),
+          data: ipv4Frame(tap(), IP_PROTOCOL_TCP, data),
           offload: {
             checksumStart: L4,
             checksumOffset: 16,
@@ -426,12 +438,12 @@ describe('TapDevice with the kernel at the other end', { skip }, () => {
       inbox.frames.reduce((sum, frame) => sum + frame.data.length, 0),
     );
     assert.equal(before.rxDropped, 0);
-    const tooLong = ipv4Frame(tap(), PROTOCOL_UDP, new Uint8Array(1481));
+    const tooLong = ipv4Frame(tap(), IP_PROTOCOL_UDP, new Uint8Array(1481));
     const badOffload = { checksumStart: L4 } as FrameOffload;
     tap().send([
       { data: new Uint8Array(10) },
       { data: tooLong },
-      { data: ipv4Frame(tap(), PROTOCOL_UDP, new Uint8Array(8)), offload: badOffload },
+      { data: ipv4Frame(tap(), IP_PROTOCOL_UDP, new Uint8Array(8)), offload: badOffload },
     ]);
     const after = tap().counters();
     assert.equal(after.txDropped, 3);
