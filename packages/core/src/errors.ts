@@ -4,6 +4,7 @@
 
 export const ERROR_CODES = [
   'EABORTED', // the caller cancelled the operation (AbortSignal)
+  'EACCES', // not permitted by the object's settings (a broadcast send without the broadcast flag)
   'EADDRINUSE', // the address and port are already bound
   'EADDRNOTAVAIL', // the address is not one of the stack's
   'ECLOSED', // the object was closed before or during the operation

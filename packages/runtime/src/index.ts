@@ -16,3 +16,10 @@ export {
   NO_OFFLOAD,
   type OffloadCapabilities,
 } from './net-device.ts';
+export type {
+  UdpBindOptions,
+  UdpEndpoint,
+  UdpMessageHandler,
+  UdpSocket,
+  UdpStack,
+} from './udp.ts';

@@ -127,6 +127,25 @@ export function ethernetFrameFits(frame: Uint8Array, mtu: number): boolean {
   return frame.length <= ETHERNET_HEADER_LENGTH + (tagged ? VLAN_TAG_LENGTH : 0) + mtu;
 }
 
+/**
+ * Writes an untagged header (destination, source, EtherType) at the start of `buffer` and
+ * returns its length, 14: the allocation-free form of `emitEthernet` for the output path.
+ */
+export function writeEthernetHeader(
+  buffer: Uint8Array,
+  destination: Uint8Array,
+  source: Uint8Array,
+  etherType: number,
+): number {
+  if (buffer.length < ETHERNET_HEADER_LENGTH) {
+    throw new RangeError(`Ethernet header needs 14 bytes, buffer has ${buffer.length}`);
+  }
+  buffer.set(destination, 0);
+  buffer.set(source, MAC_LENGTH);
+  writeU16BE(buffer, 12, etherType);
+  return ETHERNET_HEADER_LENGTH;
+}
+
 /** A frame's header as plain values. */
 export interface EthernetRepr {
   readonly destination: Uint8Array;

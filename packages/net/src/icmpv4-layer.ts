@@ -1,0 +1,272 @@
+// ICMPv4 for a host (RFC 792, RFC 1122 §3.2.2): answers echo requests, sends rate-limited error
+// messages about datagrams it could not deliver, counts the errors it receives, and pings (the
+// client side of echo).
+
+import { OasisError, type Sleep, TimeoutError, type Timer } from '@oasis/core';
+import {
+  emitIcmpv4,
+  formatIpv4Address,
+  type Icmpv4EchoRepr,
+  type Icmpv4Repr,
+  IP_PROTOCOL_ICMP,
+  IPV4_BROADCAST,
+  icmpv4EchoReply,
+  icmpv4Length,
+  isIpv4Loopback,
+  isIpv4Multicast,
+  parseIcmpv4,
+} from '@oasis/wire';
+import type { Counters } from './counters.ts';
+import type { Ipv4Delivery, Ipv4Layer } from './ipv4-layer.ts';
+import { TokenBucket } from './token-bucket.ts';
+
+export interface PingOptions {
+  /** Echo data bytes after the 8-byte ICMP header: 56 by default, like ping(8). */
+  readonly dataLength?: number;
+  readonly timeoutMs?: number;
+  readonly ttl?: number;
+  /** Set DF: a request longer than the MTU then fails with EMSGSIZE instead of fragmenting. */
+  readonly dontFragment?: boolean;
+}
+
+export interface PingReply {
+  readonly from: string;
+  readonly sequence: number;
+  readonly rttMs: number;
+  /** The reply's ICMP length (header and data), as ping(8) prints it. */
+  readonly bytes: number;
+  readonly ttl: number;
+}
+
+export interface Icmpv4LayerOptions {
+  readonly ip: Ipv4Layer;
+  readonly sleep: Sleep;
+  readonly nowMs: () => number;
+  readonly drops: Counters;
+  readonly traffic: Counters;
+  /** Error messages sent, at most: RFC 1812 §4.3.2.8 asks for a limit. */
+  readonly errorRate: { readonly ratePerSecond: number; readonly burst: number };
+  readonly ttl: number;
+  readonly identifier: number;
+}
+
+interface PendingPing {
+  readonly sentAtMs: number;
+  readonly dataLength: number;
+  readonly resolve: (reply: PingReply) => void;
+  readonly reject: (error: Error) => void;
+  readonly timer: Timer;
+}
+
+const DEFAULT_PING_DATA_LENGTH = 56;
+const DEFAULT_PING_TIMEOUT_MS = 1000;
+
+export class Icmpv4Layer {
+  readonly #ip: Ipv4Layer;
+  readonly #sleep: Sleep;
+  readonly #nowMs: () => number;
+  readonly #drops: Counters;
+  readonly #traffic: Counters;
+  readonly #errorBucket: TokenBucket;
+  readonly #ttl: number;
+  readonly #identifier: number;
+  readonly #pings = new Map<number, PendingPing>();
+  #sequence = 0;
+
+  constructor(options: Icmpv4LayerOptions) {
+    this.#ip = options.ip;
+    this.#sleep = options.sleep;
+    this.#nowMs = options.nowMs;
+    this.#drops = options.drops;
+    this.#traffic = options.traffic;
+    this.#errorBucket = new TokenBucket(options.errorRate, options.nowMs());
+    this.#ttl = options.ttl;
+    this.#identifier = options.identifier;
+    options.ip.register(IP_PROTOCOL_ICMP, (delivery, nowMs) => this.#input(delivery, nowMs));
+  }
+
+  #input(delivery: Ipv4Delivery, nowMs: number): void {
+    const { packet } = delivery;
+    const parsed = parseIcmpv4(packet.payload, !delivery.checksumVerified);
+    if (!parsed.ok) {
+      this.#drops.add(parsed.error.key);
+      return;
+    }
+    const message = parsed.value;
+    this.#traffic.add('icmpv4.received');
+    switch (message.kind) {
+      case 'echo-request':
+        // RFC 1122 §3.2.2.6: a host MAY ignore echo requests to a broadcast address; Linux does
+        // by default (icmp_echo_ignore_broadcasts), and so does Oasis, against smurf attacks.
+        if (delivery.broadcast) {
+          this.#drops.add('icmpv4.broadcast-echo');
+          return;
+        }
+        this.#reply(message, packet.destination, packet.source, nowMs);
+        return;
+      case 'echo-reply':
+        this.#pong(message, packet.source, packet.ttl, nowMs);
+        return;
+      case 'destination-unreachable':
+      case 'time-exceeded':
+      case 'parameter-problem':
+        // Counted only: unconnected UDP sockets are not told (as on Linux without IP_RECVERR);
+        // TCP will act on them.
+        this.#traffic.add(`icmpv4.${message.kind}-received`);
+        return;
+      case 'other':
+        // Timestamp, information, redirect (a host may ignore redirects from an unknown router;
+        // routes here are static): counted, not acted on.
+        this.#traffic.add('icmpv4.other-received');
+        return;
+    }
+  }
+
+  #reply(request: Icmpv4EchoRepr, ourAddress: number, peer: number, nowMs: number): void {
+    const reply = icmpv4EchoReply(request);
+    this.#send(reply, ourAddress, peer, nowMs, false);
+    this.#traffic.add('icmpv4.echo-replies-sent');
+  }
+
+  #send(
+    message: Icmpv4Repr,
+    source: number | undefined,
+    destination: number,
+    nowMs: number,
+    dontFragment: boolean,
+    ttl = this.#ttl,
+  ): void {
+    this.#ip.send(
+      {
+        destination,
+        source,
+        protocol: IP_PROTOCOL_ICMP,
+        ttl,
+        dontFragment,
+        payloadLength: icmpv4Length(message),
+        checksumOffset: undefined,
+        write: (payload) => emitIcmpv4(message, payload),
+      },
+      nowMs,
+    );
+  }
+
+  /**
+   * Sends `message`, an error about `offending` (delivered to us), unless RFC 1122 §3.2.2 forbids
+   * it or the rate limit says no. Errors are never sent about an ICMP error, a broadcast or
+   * multicast datagram, a fragment other than the first, or a datagram whose source does not
+   * name one host.
+   */
+  sendError(message: Icmpv4Repr, offending: Ipv4Delivery, nowMs: number): void {
+    const { packet } = offending;
+    const source = packet.source;
+    if (
+      offending.broadcast ||
+      isIpv4Multicast(packet.destination) ||
+      packet.fragmentOffset !== 0 ||
+      source === 0 ||
+      source === IPV4_BROADCAST ||
+      isIpv4Multicast(source) ||
+      isIpv4Loopback(source) ||
+      this.#ip.isBroadcast(source) ||
+      isIcmpError(packet.protocol, packet.payload)
+    ) {
+      return;
+    }
+    if (!this.#errorBucket.take(nowMs)) {
+      this.#drops.add('icmpv4.rate-limited');
+      return;
+    }
+    try {
+      this.#send(message, packet.destination, source, nowMs, false);
+      this.#traffic.add('icmpv4.errors-sent');
+    } catch (error) {
+      // No route back to the source: nothing to tell it.
+      if (!(error instanceof OasisError)) throw error;
+      this.#drops.add('icmpv4.error-unroutable');
+    }
+  }
+
+  /** Sends an echo request and waits for the reply (RFC 792). */
+  ping(destination: number, options: PingOptions = {}): Promise<PingReply> {
+    const dataLength = options.dataLength ?? DEFAULT_PING_DATA_LENGTH;
+    const timeoutMs = options.timeoutMs ?? DEFAULT_PING_TIMEOUT_MS;
+    if (!(Number.isInteger(dataLength) && dataLength >= 0 && dataLength <= 65507 - 8)) {
+      throw new RangeError(`ping data length is 0-65499 bytes, got ${dataLength}`);
+    }
+    this.#sequence = (this.#sequence + 1) & 0xffff;
+    const sequence = this.#sequence;
+    const data = new Uint8Array(dataLength);
+    // The pattern ping(8) uses: byte i holds i, so a reply that changed the data shows.
+    for (let i = 0; i < dataLength; i++) data[i] = i & 0xff;
+    const nowMs = this.#nowMs();
+    const request: Icmpv4EchoRepr = {
+      kind: 'echo-request',
+      checksum: 'compute',
+      identifier: this.#identifier,
+      sequence,
+      data,
+    };
+    return new Promise<PingReply>((resolve, reject) => {
+      const timer = this.#sleep.setTimer(nowMs + timeoutMs, () => {
+        this.#pings.delete(sequence);
+        reject(
+          new TimeoutError(
+            `no echo reply from ${formatIpv4Address(destination)} within ${timeoutMs} ms`,
+          ),
+        );
+      });
+      this.#pings.get(sequence)?.timer.cancel();
+      this.#pings.set(sequence, { sentAtMs: nowMs, dataLength, resolve, reject, timer });
+      try {
+        this.#send(
+          request,
+          undefined,
+          destination,
+          nowMs,
+          options.dontFragment ?? false,
+          options.ttl,
+        );
+        this.#traffic.add('icmpv4.echo-requests-sent');
+      } catch (error) {
+        timer.cancel();
+        this.#pings.delete(sequence);
+        reject(error);
+      }
+    });
+  }
+
+  #pong(reply: Icmpv4EchoRepr, from: number, ttl: number, nowMs: number): void {
+    const pending =
+      reply.identifier === this.#identifier ? this.#pings.get(reply.sequence) : undefined;
+    if (pending === undefined || reply.data.length !== pending.dataLength) {
+      this.#drops.add('icmpv4.unexpected-echo-reply');
+      return;
+    }
+    this.#pings.delete(reply.sequence);
+    pending.timer.cancel();
+    pending.resolve({
+      from: formatIpv4Address(from),
+      sequence: reply.sequence,
+      rttMs: nowMs - pending.sentAtMs,
+      bytes: 8 + reply.data.length,
+      ttl,
+    });
+  }
+
+  /** Rejects the pings still waiting: the stack is closing. */
+  close(error: Error): void {
+    for (const pending of this.#pings.values()) {
+      pending.timer.cancel();
+      pending.reject(error);
+    }
+    this.#pings.clear();
+  }
+}
+
+/** Whether an ICMP message is an error (types 3, 4, 5, 11, 12 per RFC 1122 §3.2.2). */
+function isIcmpError(protocol: number, payload: Uint8Array): boolean {
+  if (protocol !== IP_PROTOCOL_ICMP) return false;
+  const type = payload[0];
+  return type === 3 || type === 4 || type === 5 || type === 11 || type === 12;
+}

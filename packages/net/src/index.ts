@@ -1,0 +1,32 @@
+// @oasis/net: Oasis' own network stack over NetDevices (the TAP device, the simulator's NICs).
+// Per interface: Ethernet, ARP with a bounded cache and RFC 5227 address conflict detection;
+// IPv4 with static routes, fragmentation to the MTU and bounded reassembly; ICMP echo and
+// rate-limited errors; UDP sockets behind the runtime's UdpStack contract. Malformed input never
+// throws: it is dropped and counted by reason (`drops()`). The protocol parts are state machines
+// that take `now` and say when to poll next, so the same code runs on real and virtual time.
+// Platform-neutral.
+
+export {
+  ADDRESS_CONFLICT_DEFAULTS,
+  AddressConflictDetector,
+  type AddressConflictOptions,
+  type AddressConflictState,
+} from './address-conflict.ts';
+export {
+  ArpCache,
+  type ArpCacheOptions,
+  type ArpEntrySnapshot,
+  type ArpEntryState,
+} from './arp-cache.ts';
+export type { PingOptions, PingReply } from './icmpv4-layer.ts';
+export type { ReassemblyLimits } from './ipv4-reassembly.ts';
+export type { Ipv4Route } from './ipv4-route-table.ts';
+export {
+  createNetStack,
+  type InterfaceConfig,
+  type InterfaceStatus,
+  NetStack,
+  type NetStackOptions,
+  type StaticRouteConfig,
+} from './net-stack.ts';
+export { UDP_MAX_PAYLOAD } from './udp-layer.ts';

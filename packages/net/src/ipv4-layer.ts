@@ -1,0 +1,274 @@
+// The IPv4 layer of a host (RFC 791, RFC 1122 §3.2.1, §3.3): input validation, reassembly and
+// demultiplexing to the transport protocols; output with route and source selection and
+// fragmentation to the interface MTU. A host does not forward: packets for other hosts are
+// dropped (forwarding is the router's job, built on the same parts).
+
+import { OasisError, type Random } from '@oasis/core';
+import type { FrameOffload } from '@oasis/runtime';
+import {
+  ETHERNET_HEADER_LENGTH,
+  emitIpv4,
+  formatIpv4Address,
+  IPV4_BROADCAST,
+  IPV4_HEADER_LENGTH,
+  Ipv4Packet,
+  type Ipv4Repr,
+  isIpv4Multicast,
+} from '@oasis/wire';
+import type { Counters } from './counters.ts';
+import { fragmentIpv4 } from './ipv4-fragmentation.ts';
+import type { Ipv4Interface } from './ipv4-interface.ts';
+import { type ExpiredDatagram, Ipv4Reassembler, type ReassemblyLimits } from './ipv4-reassembly.ts';
+import type { Ipv4RouteTable } from './ipv4-route-table.ts';
+
+/** A datagram delivered to a transport protocol, borrowed for the call. */
+export interface Ipv4Delivery {
+  readonly iface: Ipv4Interface;
+  /** Whole (reassembled when it came in fragments), checked, header checksum verified. */
+  readonly packet: Ipv4Packet;
+  /** The device verified the transport checksum, or the sender left it partial (virtio-net). */
+  readonly checksumVerified: boolean;
+  /** Sent to a broadcast address: never answered with an ICMP error (RFC 1122 §3.2.2). */
+  readonly broadcast: boolean;
+}
+
+export type TransportInput = (delivery: Ipv4Delivery, nowMs: number) => void;
+
+/** What a transport protocol asks the layer to send. */
+export interface Ipv4Send {
+  readonly destination: number;
+  /** One of our addresses, or undefined to take the route's (RFC 1122 §3.3.4.3). */
+  readonly source: number | undefined;
+  readonly protocol: number;
+  readonly ttl: number;
+  readonly dontFragment: boolean;
+  readonly payloadLength: number;
+  /** Where the transport checksum sits in the payload, for a device to finish; undefined: none. */
+  readonly checksumOffset: number | undefined;
+  /**
+   * Writes exactly `payloadLength` bytes into `payload`. With `offload` the transport leaves the
+   * checksum partial (the pseudo-header sum) for the device to complete.
+   */
+  write(payload: Uint8Array, source: number, offload: boolean): void;
+}
+
+export interface Ipv4LayerOptions {
+  readonly interfaces: readonly Ipv4Interface[];
+  readonly routes: Ipv4RouteTable;
+  readonly reassembly: Partial<ReassemblyLimits>;
+  readonly random: Random;
+  readonly drops: Counters;
+  readonly traffic: Counters;
+  /** A datagram whose reassembly timed out, for an ICMP Time Exceeded. */
+  readonly reassemblyExpired: (expired: ExpiredDatagram, nowMs: number) => void;
+}
+
+/** Where a packet goes: out of which interface, to which neighbour, from which address. */
+export interface Ipv4Path {
+  readonly iface: Ipv4Interface;
+  readonly nextHop: number;
+  readonly source: number;
+}
+
+export class Ipv4Layer {
+  readonly routes: Ipv4RouteTable;
+  readonly #interfaces: readonly Ipv4Interface[];
+  readonly #transports = new Map<number, TransportInput>();
+  readonly #reassembler: Ipv4Reassembler;
+  readonly #drops: Counters;
+  readonly #traffic: Counters;
+  readonly #reassemblyExpired: Ipv4LayerOptions['reassemblyExpired'];
+  #identification: number;
+
+  constructor(options: Ipv4LayerOptions) {
+    this.#interfaces = options.interfaces;
+    this.routes = options.routes;
+    this.#drops = options.drops;
+    this.#traffic = options.traffic;
+    this.#reassemblyExpired = options.reassemblyExpired;
+    this.#reassembler = new Ipv4Reassembler(
+      (reason) => this.#drops.add(`ipv4.${reason}`),
+      options.reassembly,
+    );
+    // RFC 6864 §4.1: unique per source, destination and protocol while a datagram may live; a
+    // random start keeps restarts from reusing the last run's values.
+    this.#identification = options.random.below(0x10000);
+  }
+
+  register(protocol: number, input: TransportInput): void {
+    this.#transports.set(protocol, input);
+  }
+
+  /** Whether `address` is a usable address of any interface. */
+  isLocal(address: number): boolean {
+    for (const iface of this.#interfaces) if (iface.owns(address)) return true;
+    return false;
+  }
+
+  /** Whether a send to `address` is a broadcast: limited, or directed to one of our subnets. */
+  isBroadcast(address: number): boolean {
+    for (const iface of this.#interfaces) if (iface.isBroadcast(address)) return true;
+    return false;
+  }
+
+  input(iface: Ipv4Interface, bytes: Uint8Array, offload: FrameOffload | undefined, nowMs: number) {
+    const checked = Ipv4Packet.checked(bytes);
+    if (!checked.ok) {
+      this.#drops.add(checked.error.key);
+      return;
+    }
+    let packet = checked.value;
+    // The header checksum is always verified here: virtio-net's DATA_VALID speaks for the
+    // transport checksum only, and 20 bytes cost little.
+    if (!packet.checksumValid()) {
+      this.#drops.add('ipv4.bad-checksum');
+      return;
+    }
+    this.#traffic.add('ipv4.received');
+    const destination = packet.destination;
+    const broadcast = iface.isBroadcast(destination);
+    // The weak host model (RFC 1122 §3.3.4.2): any of our addresses, on any interface.
+    if (!broadcast && !this.isLocal(destination)) {
+      this.#drops.add(isIpv4Multicast(destination) ? 'ipv4.multicast' : 'ipv4.not-for-us');
+      return;
+    }
+    // RFC 1122 §3.2.1.3: a source that is a broadcast or multicast address is silently dropped.
+    const source = packet.source;
+    if (source === IPV4_BROADCAST || isIpv4Multicast(source) || this.isBroadcast(source)) {
+      this.#drops.add('ipv4.bad-source');
+      return;
+    }
+    let checksumVerified = offload?.checksumValid === true || offload?.checksumStart !== undefined;
+    if (packet.isFragment) {
+      const whole = this.#reassembler.add(packet, nowMs);
+      if (whole === undefined) return;
+      this.#traffic.add('ipv4.reassembled');
+      const reassembled = Ipv4Packet.checked(whole);
+      if (!reassembled.ok) {
+        this.#drops.add(reassembled.error.key);
+        return;
+      }
+      packet = reassembled.value;
+      // The device's verdict covered one fragment, not the datagram.
+      checksumVerified = false;
+    }
+    const transport = this.#transports.get(packet.protocol);
+    if (transport === undefined) {
+      this.#drops.add('ipv4.unknown-protocol');
+      this.#unknownProtocol?.({ iface, packet, checksumVerified, broadcast }, nowMs);
+      return;
+    }
+    transport({ iface, packet, checksumVerified, broadcast }, nowMs);
+  }
+
+  #unknownProtocol: TransportInput | undefined;
+
+  /** Called for a datagram of a protocol nobody registered (ICMP answers protocol unreachable). */
+  onUnknownProtocol(handler: TransportInput): void {
+    this.#unknownProtocol = handler;
+  }
+
+  /**
+   * The path to `destination`. A limited broadcast leaves by `broadcastInterface` (default the
+   * first). Throws OasisError ENETUNREACH without a route, EADDRNOTAVAIL while the interface has
+   * no usable address (RFC 5227 probing).
+   */
+  path(destination: number, source: number | undefined, broadcastInterface = 0): Ipv4Path {
+    let iface: Ipv4Interface | undefined;
+    let nextHop: number;
+    if (destination === IPV4_BROADCAST) {
+      iface = this.#interfaces[broadcastInterface];
+      nextHop = destination;
+    } else {
+      const hop = this.routes.lookup(destination);
+      if (hop !== undefined) iface = this.#interfaces[hop.route.interfaceIndex];
+      nextHop = hop?.nextHop ?? destination;
+    }
+    if (iface === undefined) {
+      throw new OasisError('ENETUNREACH', `no route to ${formatIpv4Address(destination)}`);
+    }
+    const chosen = source ?? iface.sourceFor(nextHop);
+    if (chosen === undefined) {
+      throw new OasisError(
+        'EADDRNOTAVAIL',
+        `interface ${iface.device.name} has no usable IPv4 address yet (address conflict detection is still probing)`,
+      );
+    }
+    return { iface, nextHop, source: chosen };
+  }
+
+  /**
+   * Sends a datagram, fragmenting it to the interface MTU (RFC 791 §2.3). Throws OasisError:
+   * as `path`, and EMSGSIZE when it needs fragmenting and `dontFragment` is set.
+   */
+  send(request: Ipv4Send, nowMs: number, path = this.path(request.destination, request.source)) {
+    const { iface, nextHop, source } = path;
+    const totalLength = IPV4_HEADER_LENGTH + request.payloadLength;
+    const repr: Ipv4Repr = {
+      dscp: 0,
+      ecn: 0,
+      identification: this.#nextIdentification(),
+      reservedFlag: false,
+      dontFragment: request.dontFragment,
+      moreFragments: false,
+      fragmentOffset: 0,
+      ttl: request.ttl,
+      protocol: request.protocol,
+      source,
+      destination: request.destination,
+      options: NO_OPTIONS,
+      payloadLength: request.payloadLength,
+      checksum: 'compute',
+    };
+    this.#traffic.add('ipv4.sent');
+    if (totalLength <= iface.mtu) {
+      iface.sendIpv4(nextHop, totalLength, nowMs, (packet, mayOffload) => {
+        emitIpv4(repr, packet);
+        const offload = mayOffload && request.checksumOffset !== undefined;
+        request.write(packet.subarray(IPV4_HEADER_LENGTH), source, offload);
+        if (!offload) return undefined;
+        return {
+          checksumStart: ETHERNET_HEADER_LENGTH + IPV4_HEADER_LENGTH,
+          checksumOffset: request.checksumOffset,
+        };
+      });
+      return;
+    }
+    if (request.dontFragment) {
+      throw new OasisError(
+        'EMSGSIZE',
+        `a ${totalLength}-byte datagram exceeds the ${iface.mtu}-byte MTU of ${iface.device.name} and must not be fragmented`,
+      );
+    }
+    const payload = new Uint8Array(request.payloadLength);
+    request.write(payload, source, false);
+    const fragments: Uint8Array[] = [];
+    fragmentIpv4(repr, payload, iface.mtu, (length) => {
+      const fragment = new Uint8Array(length);
+      fragments.push(fragment);
+      return fragment;
+    });
+    this.#traffic.add('ipv4.fragments-sent', fragments.length);
+    for (const fragment of fragments) {
+      iface.sendIpv4(nextHop, fragment.length, nowMs, (packet) => {
+        packet.set(fragment);
+        return undefined;
+      });
+    }
+  }
+
+  #nextIdentification(): number {
+    this.#identification = (this.#identification + 1) & 0xffff;
+    return this.#identification;
+  }
+
+  poll(nowMs: number): void {
+    for (const expired of this.#reassembler.poll(nowMs)) this.#reassemblyExpired(expired, nowMs);
+  }
+
+  pollAt(): number | undefined {
+    return this.#reassembler.pollAt();
+  }
+}
+
+const NO_OPTIONS = new Uint8Array(0);
