@@ -13,6 +13,7 @@ import {
   ethernetFrameFits,
   ethernetHeaderLength,
   parseEthernet,
+  writeEthernetHeader,
 } from '../src/ethernet.ts';
 import { formatMac } from '../src/mac-address.ts';
 
@@ -164,5 +165,21 @@ describe('Ethernet', () => {
       RangeError,
     );
     assert.throws(() => EthernetFrame.unchecked(ARP_FRAME).tag(0), RangeError);
+  });
+});
+
+describe('writeEthernetHeader', () => {
+  it('writes the same bytes as emitEthernet for an untagged header', () => {
+    const destination = Uint8Array.of(1, 2, 3, 4, 5, 6);
+    const source = Uint8Array.of(2, 0, 0, 0, 0, 1);
+    const viaRepr = new Uint8Array(14);
+    emitEthernet({ destination, source, etherType: 0x0800, tags: [] }, viaRepr);
+    const direct = new Uint8Array(14);
+    assert.equal(writeEthernetHeader(direct, destination, source, 0x0800), 14);
+    assert.deepEqual(direct, viaRepr);
+    assert.throws(
+      () => writeEthernetHeader(new Uint8Array(13), destination, source, 0x0800),
+      RangeError,
+    );
   });
 });
