@@ -78,6 +78,7 @@ export class Ipv4Layer {
   readonly #drops: Counters;
   readonly #traffic: Counters;
   readonly #reassemblyExpired: Ipv4LayerOptions['reassemblyExpired'];
+  #unknownProtocol: TransportInput | undefined;
   #identification: number;
 
   constructor(options: Ipv4LayerOptions) {
@@ -160,8 +161,6 @@ export class Ipv4Layer {
     }
     transport({ iface, packet, checksumVerified, broadcast }, nowMs);
   }
-
-  #unknownProtocol: TransportInput | undefined;
 
   /** Called for a datagram of a protocol nobody registered (ICMP answers protocol unreachable). */
   onUnknownProtocol(handler: TransportInput): void {

@@ -169,7 +169,8 @@ export class Ipv4Reassembler {
     const key = `${packet.source}/${packet.destination}/${packet.protocol}/${packet.identification}`;
     const datagram = this.#datagrams.get(key);
     // The reassembled header is the offset-0 fragment's (RFC 791 §3.2), so that fragment's header
-    // length bounds the payload; until it arrives, only the shortest header can be assumed.
+    // length bounds the payload; until it arrives, only the shortest header can be assumed. When
+    // it does arrive, the data already held must fit too.
     const headerLength =
       datagram?.header?.length ?? (offset === 0 ? packet.headerLength : IPV4_HEADER_LENGTH);
     const maxPayloadLength = MAX_TOTAL_LENGTH - headerLength;
@@ -181,32 +182,13 @@ export class Ipv4Reassembler {
     }
     let index = 0;
     if (datagram !== undefined) {
-      const known = datagram.payloadLength;
-      if (
-        (known !== undefined && (last ? end !== known : end > known)) ||
-        (last && heldEnd(datagram) > end)
-      ) {
-        return this.#discard(datagram, 'fragment-inconsistent');
-      }
-      index = insertionIndex(datagram.fragments, offset);
-      const next = datagram.fragments[index];
-      if (next !== undefined && next.offset === offset && next.data.length === payload.length) {
-        return bytesEqual(next.data, payload)
-          ? this.#drop('fragment-duplicate')
-          : this.#discard(datagram, 'fragment-overlap');
-      }
-      const previous = datagram.fragments[index - 1];
-      if (
-        (previous !== undefined && previous.offset + previous.data.length > offset) ||
-        (next !== undefined && next.offset < end)
-      ) {
-        return this.#discard(datagram, 'fragment-overlap');
-      }
-      if (datagram.heldBytes + payload.length > this.#limits.maxBufferedBytes) {
-        return this.#discard(datagram, 'reassembly-over-limit');
-      }
-    } else if (payload.length > this.#limits.maxBufferedBytes) {
-      return this.#drop('reassembly-over-limit');
+      const place = placeFragment(datagram, offset, payload, last);
+      if (place === 'fragment-duplicate') return this.#drop(place);
+      if (typeof place === 'string') return this.#discard(datagram, place);
+      index = place;
+    }
+    if ((datagram?.heldBytes ?? 0) + payload.length > this.#limits.maxBufferedBytes) {
+      return this.#discard(datagram, 'reassembly-over-limit');
     }
     this.#makeRoom(datagram, payload.length);
     const target = datagram ?? this.#open(key, packet, nowMs);
@@ -288,8 +270,9 @@ export class Ipv4Reassembler {
     this.#bufferedBytes -= datagram.heldBytes;
   }
 
-  #discard(datagram: Datagram, reason: ReassemblyDropReason): undefined {
-    this.#remove(datagram);
+  /** Drops the fragment and what is held of its datagram, if anything. */
+  #discard(datagram: Datagram | undefined, reason: ReassemblyDropReason): undefined {
+    if (datagram !== undefined) this.#remove(datagram);
     return this.#drop(reason);
   }
 
@@ -303,6 +286,40 @@ export class Ipv4Reassembler {
 function heldEnd(datagram: Datagram): number {
   const last = datagram.fragments[datagram.fragments.length - 1];
   return last === undefined ? 0 : last.offset + last.data.length;
+}
+
+/**
+ * Where a fragment goes among those held (an index for `splice`), or why it cannot go there: it
+ * disagrees with the datagram's end, repeats a fragment held, or overlaps one.
+ */
+function placeFragment(
+  datagram: Datagram,
+  offset: number,
+  data: Uint8Array,
+  last: boolean,
+): number | 'fragment-inconsistent' | 'fragment-duplicate' | 'fragment-overlap' {
+  const end = offset + data.length;
+  const known = datagram.payloadLength;
+  if (
+    (known !== undefined && (last ? end !== known : end > known)) ||
+    (last && heldEnd(datagram) > end)
+  ) {
+    return 'fragment-inconsistent';
+  }
+  const index = insertionIndex(datagram.fragments, offset);
+  // The held fragments are disjoint and sorted: only the neighbours can overlap this one.
+  const next = datagram.fragments[index];
+  if (next !== undefined && next.offset === offset && next.data.length === data.length) {
+    return bytesEqual(next.data, data) ? 'fragment-duplicate' : 'fragment-overlap';
+  }
+  const previous = datagram.fragments[index - 1];
+  if (
+    (previous !== undefined && previous.offset + previous.data.length > offset) ||
+    (next !== undefined && next.offset < end)
+  ) {
+    return 'fragment-overlap';
+  }
+  return index;
 }
 
 /** The index of the first fragment at `offset` or after (binary search). */

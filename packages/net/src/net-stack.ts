@@ -22,6 +22,7 @@ import type {
 } from '@oasis/runtime';
 import {
   formatIpv4Address,
+  formatMac,
   ICMPV4_REASSEMBLY_TIME_EXCEEDED,
   ICMPV4_UNREACHABLE_PROTOCOL,
   type Ipv4Cidr,
@@ -37,7 +38,7 @@ import { parseIpv4Text } from './ip-address-text.ts';
 import { Ipv4Interface } from './ipv4-interface.ts';
 import { Ipv4Layer } from './ipv4-layer.ts';
 import type { ReassemblyLimits } from './ipv4-reassembly.ts';
-import { type Ipv4Route, Ipv4RouteTable } from './ipv4-route-table.ts';
+import { type Ipv4Route, type Ipv4RouteInit, Ipv4RouteTable } from './ipv4-route-table.ts';
 import { UdpLayer } from './udp-layer.ts';
 
 export interface InterfaceConfig {
@@ -222,12 +223,7 @@ export class NetStack {
     this.#run(() => this.#pollNow());
   }
 
-  #staticRoute(
-    config: StaticRouteConfig,
-    routes: Ipv4RouteTable,
-  ): Omit<Ipv4Route, 'metric'> & {
-    metric?: number;
-  } {
+  #staticRoute(config: StaticRouteConfig, routes: Ipv4RouteTable): Ipv4RouteInit {
     const { address, prefixLength } = parseCidr(config.destination);
     const gateway = config.gateway === undefined ? undefined : parseIpv4Text(config.gateway);
     let interfaceIndex = config.interface;
@@ -276,7 +272,7 @@ export class NetStack {
   interfaces(): InterfaceStatus[] {
     return this.#interfaces.map((iface) => ({
       name: iface.device.name,
-      mac: [...iface.mac].map((byte) => byte.toString(16).padStart(2, '0')).join(':'),
+      mac: formatMac(iface.mac),
       mtu: iface.mtu,
       addresses: iface.addresses.map((entry) => ({
         cidr: `${formatIpv4Address(entry.address)}/${entry.prefixLength}`,
