@@ -1,6 +1,6 @@
-// The example's traffic: Ethernet II frames carrying ARP (RFC 826) and IPv4/UDP (RFC 791,
-// RFC 768), built with the wire codecs: one buffer per frame, each header emitted in place.
-// Addresses are 10.0.0.N, inside the simulation only.
+// Hand-built Ethernet II frames carrying ARP (RFC 826) and IPv4/UDP (RFC 791, RFC 768), for the
+// tests that drive NICs, switches and TAP devices without a stack: built with the wire codecs,
+// one buffer per frame, each header emitted in place.
 
 import {
   ARP_LENGTH,
@@ -18,6 +18,7 @@ import {
   UDP_HEADER_LENGTH,
 } from '@oasis/wire';
 
+/** 10.0.0.`lastOctet`, as a number. */
 export function ipv4(lastOctet: number): number {
   return ((10 << 24) | lastOctet) >>> 0;
 }

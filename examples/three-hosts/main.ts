@@ -1,11 +1,13 @@
-// `npm start`: the three-host scenario on a lossy simulated network, on virtual time. Prints
-// what every link, the switch and each NIC counted, and writes h1's capture to a pcap file.
+// `npm start`: the three-host scenario (scenario.ts) on a lossy simulated network, on virtual
+// time: three Oasis network stacks on a switch, h1 pinging and sending datagrams to UDP echo
+// services on h2 and h3. Prints what every link, the switch, each NIC and each stack counted
+// (and dropped, by reason), and writes h1's capture to a pcap file.
 //   node --import tsx examples/three-hosts/main.ts [--seed N] [--out FILE]
 
 import { writeFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { LearningSwitch, SimNic } from '@oasis/sim';
-import { runThreeHosts } from './scenario.ts';
+import { PINGS, runThreeHosts } from './scenario.ts';
 
 const { values } = parseArgs({
   options: {
@@ -22,7 +24,11 @@ if (!Number.isInteger(seed)) {
 const conditions = { latencyMs: 5, jitterMs: 2, loss: 0.05, duplicate: 0.02, reorder: 0.05 };
 const started = performance.now();
 const datagramsPerHost = 100;
-const { network, pcap, echoes } = runThreeHosts({ seed, conditions, datagramsPerHost });
+const { network, pcap, echoes, datagramsSent, pings, stacks } = await runThreeHosts({
+  seed,
+  conditions,
+  datagramsPerHost,
+});
 const elapsedMs = performance.now() - started;
 writeFileSync(values.out, pcap);
 
@@ -44,6 +50,28 @@ for (const end of ends) {
     console.log(`switch ${end.name} ${JSON.stringify(end.counters)}`);
   if (end instanceof SimNic) console.log(`nic ${end.name} ${JSON.stringify(end.counters())}`);
 }
+for (const [name, stack] of Object.entries(stacks)) {
+  console.log(`\nstack ${name} ${stack.interfaces()[0]?.addresses[0]?.cidr}`);
+  for (const line of byProtocol(stack.counters())) console.log(`  ${line}`);
+  const drops = Object.entries(stack.drops()).map(([reason, n]) => `${reason}=${n}`);
+  console.log(`  drops  ${drops.length === 0 ? 'none' : drops.join(' ')}`);
+}
+const pinged = PINGS.map(({ to, dataLength }) => `${to} (${dataLength} bytes)`).join(' and ');
+console.log(`\nh1 pinged ${pinged}: ${pings.answered} answered, ${pings.timedOut} timed out`);
 console.log(
-  `\nh1 sent ${2 * datagramsPerHost} datagrams and received ${echoes} echoes (duplicates included); capture written to ${values.out} (${pcap.length} bytes)`,
+  `h1 sent ${datagramsSent} datagrams and received ${echoes} echoes (duplicates included); capture written to ${values.out} (${pcap.length} bytes)`,
 );
+
+/** One line per protocol: 'udp.sent' and 'udp.received' become 'udp    sent=… received=…'. */
+function byProtocol(counters: Record<string, number>): string[] {
+  const lines = new Map<string, string>();
+  for (const [key, value] of Object.entries(counters)) {
+    const dot = key.indexOf('.');
+    const protocol = key.slice(0, dot);
+    lines.set(
+      protocol,
+      `${lines.get(protocol) ?? protocol.padEnd(6)} ${key.slice(dot + 1)}=${value}`,
+    );
+  }
+  return [...lines.values()];
+}

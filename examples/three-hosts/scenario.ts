@@ -1,16 +1,22 @@
-// A small scripted scenario for the determinism test, the tshark interop test and the demo:
-// three hosts on a learning switch. h1 resolves h2 and h3 with ARP and sends them UDP datagrams
-// of varied sizes; h2 and h3 answer ARP requests for their address and echo every datagram back.
-// h1's NIC is wrapped in a PcapCapture, so the capture holds both directions.
+// Three hosts on a learning switch, each running Oasis' own network stack (@oasis/net) on a
+// simulated NIC, all on virtual time: the scenario of the demo, the determinism test and the
+// tshark interop test. h2 and h3 run a UDP echo service on port 7 (RFC 862). h1 pings each of
+// them once, the ping to h3 large enough to be sent in fragments, then sends them datagrams of
+// varied sizes from one ephemeral port, a few of them longer than the MTU, and counts the echoes.
+// ARP, fragmentation and reassembly, checksums and retries are the stacks' own. h1's NIC is
+// wrapped in a PcapCapture, so the capture holds both directions of h1's traffic.
+// Every random choice (link conditions, ephemeral ports, IPv4 identifications, ICMP identifiers)
+// is drawn from the seed, so the same seed gives a byte-identical capture.
 
-import { readU16BE, readU32BE, writeU16BE } from '@oasis/core';
-import type { NetDevice } from '@oasis/runtime';
+import { createLogger, isOasisError, MemorySink, SeededRandom } from '@oasis/core';
+import { NetStack } from '@oasis/net';
+import type { NetDevice, UdpEndpoint } from '@oasis/runtime';
 import { type LinkConditions, PcapCapture, PcapWriter, SimNetwork } from '@oasis/sim';
-import { arpRequest, ipv4, udpFrame } from './frames.ts';
 
 export interface ThreeHostsOptions {
   readonly seed: number;
   readonly conditions?: LinkConditions;
+  /** Datagrams h1 sends to each of h2 and h3 (default 20). */
   readonly datagramsPerHost?: number;
   readonly resolution?: 'us' | 'ns';
 }
@@ -19,105 +25,115 @@ export interface ThreeHostsResult {
   readonly network: SimNetwork;
   /** The pcap file of h1's traffic, both directions. */
   readonly pcap: Uint8Array;
-  /** Echoed datagrams h1 received. */
+  /** Echoed datagrams h1 received (a duplicated frame on the way counts twice). */
   readonly echoes: number;
+  /** Datagrams h1 sent, to h2 and h3 together. */
+  readonly datagramsSent: number;
+  /** The ephemeral port h1 sent its datagrams from. */
+  readonly clientPort: number;
+  /** Pings answered and pings that timed out. */
+  readonly pings: { readonly answered: number; readonly timedOut: number };
+  /** The stacks, closed, for their `counters()` and `drops()`. */
+  readonly stacks: { readonly h1: NetStack; readonly h2: NetStack; readonly h3: NetStack };
 }
 
-export const DATAGRAM_PORTS = { client: 50000, echo: 50007 } as const;
+/** The UDP echo service's port (RFC 862). */
+export const ECHO_PORT = 7;
 
-export function runThreeHosts(options: ThreeHostsOptions): ThreeHostsResult {
+/** h1's pings: echo data lengths; 3000 bytes to h3 needs three fragments each way at MTU 1500. */
+export const PINGS = [
+  { to: '10.0.0.2', dataLength: 56 },
+  { to: '10.0.0.3', dataLength: 3000 },
+] as const;
+
+/** How long h1 waits for each echo reply. */
+export const PING_TIMEOUT_MS = 1000;
+
+/**
+ * The length of h1's `index`th datagram to each host: 1 to 1472 bytes (what fits a 1500-byte
+ * frame), except every tenth, 1473 to 4472 bytes, which IPv4 sends in two or three fragments.
+ */
+export function datagramLength(index: number): number {
+  return index % 10 === 9 ? 1473 + ((index * 397) % 3000) : 1 + ((index * 397) % 1472);
+}
+
+export async function runThreeHosts(options: ThreeHostsOptions): Promise<ThreeHostsResult> {
   const network = new SimNetwork({ seed: options.seed });
   const sw = network.addSwitch('sw');
-  const host = (name: string): NetDevice => {
+  const chunks: Uint8Array[] = [];
+  const writer = new PcapWriter((chunk) => chunks.push(chunk), {
+    resolution: options.resolution ?? 'us',
+  });
+  const host = (name: string, lastOctet: number, wrap?: (nic: NetDevice) => NetDevice) => {
     const nic = network.addNic(name);
     network.connect(
       nic,
       sw,
       options.conditions === undefined ? {} : { conditions: options.conditions },
     );
-    return nic;
+    return new NetStack({
+      interfaces: [{ device: wrap?.(nic) ?? nic, ipv4: [`10.0.0.${lastOctet}/24`] }],
+      clock: network.clock,
+      sleep: network.clock,
+      random: new SeededRandom(options.seed).derive(name),
+      logger: createLogger({ source: name, sink: new MemorySink(), clock: network.clock }),
+      // The addresses are known to be free: announce them, skip the 7 s of RFC 5227 probing.
+      probeAddresses: false,
+    });
   };
-  const [h1, h2, h3] = [host('h1'), host('h2'), host('h3')];
-  const chunks: Uint8Array[] = [];
-  const writer = new PcapWriter((chunk) => chunks.push(chunk), {
-    resolution: options.resolution ?? 'us',
-  });
-  const client = new PcapCapture(h1, network.clock, writer);
-  respond(h2, ipv4(2));
-  respond(h3, ipv4(3));
+  const h1 = host('h1', 1, (nic) => new PcapCapture(nic, network.clock, writer));
+  const h2 = host('h2', 2);
+  const h3 = host('h3', 3);
 
+  for (const server of [h2, h3]) {
+    const socket = await server.udp.bind({ port: ECHO_PORT });
+    socket.onMessage((data, from) => socket.send(data, from));
+  }
+
+  // The pings resolve h2's and h3's MACs with ARP on the way. Each is answered or timed out
+  // once its timeout has passed on the virtual clock.
+  const pings = PINGS.map(({ to, dataLength }) =>
+    h1.ping(to, { dataLength, timeoutMs: PING_TIMEOUT_MS }),
+  );
+  network.run(PING_TIMEOUT_MS);
+  let answered = 0;
+  let timedOut = 0;
+  for (const outcome of await Promise.allSettled(pings)) {
+    if (outcome.status === 'fulfilled') answered++;
+    else if (isOasisError(outcome.reason, 'ETIMEDOUT')) timedOut++;
+    else throw outcome.reason;
+  }
+
+  const client = await h1.udp.bind();
   let echoes = 0;
-  client.listen((frames) => {
-    for (const { data } of frames) if (readU16BE(data, 12) === 0x0800) echoes++;
-  });
-  const peers = [
-    { mac: h2.mac, ip: ipv4(2) },
-    { mac: h3.mac, ip: ipv4(3) },
+  client.onMessage(() => echoes++);
+  const peers: UdpEndpoint[] = [
+    { address: '10.0.0.2', port: ECHO_PORT },
+    { address: '10.0.0.3', port: ECHO_PORT },
   ];
-  for (const peer of peers) client.send([{ data: arpRequest(client.mac, ipv4(1), peer.ip) }]);
-  network.run(50);
   const count = options.datagramsPerHost ?? 20;
   for (let i = 0; i < count; i++) {
-    for (const peer of peers) {
-      const payload = new Uint8Array(1 + ((i * 397) % 1472)).fill(i);
-      client.send([
-        {
-          data: udpFrame({
-            dstMac: peer.mac,
-            srcMac: client.mac,
-            srcIp: ipv4(1),
-            dstIp: peer.ip,
-            srcPort: DATAGRAM_PORTS.client,
-            dstPort: DATAGRAM_PORTS.echo,
-            payload,
-            id: i,
-          }),
-        },
-      ]);
-    }
+    for (const peer of peers) client.send(new Uint8Array(datagramLength(i)).fill(i), peer);
     network.run(1);
   }
+  // Until every frame has arrived and every timer of the stacks (ARP entries ageing, fragments
+  // waiting for reassembly) has run out.
   network.runUntilIdle();
+  await Promise.all([h1, h2, h3].map((stack) => stack.close()));
+
   const pcap = new Uint8Array(chunks.reduce((n, c) => n + c.length, 0));
   let offset = 0;
   for (const chunk of chunks) {
     pcap.set(chunk, offset);
     offset += chunk.length;
   }
-  return { network, pcap, echoes };
-}
-
-/** Answers ARP requests for `ip` (RFC 826) and echoes UDP datagrams back to their sender. */
-function respond(nic: NetDevice, ip: number): void {
-  nic.listen((frames) => {
-    for (const { data } of frames) {
-      const etherType = readU16BE(data, 12);
-      if (etherType === 0x0806 && readU16BE(data, 20) === 1 && readU32BE(data, 38) === ip) {
-        const reply = data.slice();
-        reply.set(data.subarray(6, 12), 0); // to the requester
-        reply.set(nic.mac, 6);
-        writeU16BE(reply, 20, 2); // opcode: reply
-        reply.set(nic.mac, 22); // sender: us
-        reply.set(data.subarray(38, 42), 28);
-        reply.set(data.subarray(22, 32), 32); // target: the requester's MAC and IP
-        nic.send([{ data: reply }]);
-      } else if (etherType === 0x0800 && data[23] === 17) {
-        const udpLength = readU16BE(data, 38);
-        nic.send([
-          {
-            data: udpFrame({
-              dstMac: data.subarray(6, 12),
-              srcMac: nic.mac,
-              srcIp: ip,
-              dstIp: readU32BE(data, 26),
-              srcPort: readU16BE(data, 36),
-              dstPort: readU16BE(data, 34),
-              payload: data.subarray(42, 34 + udpLength),
-              id: readU16BE(data, 18),
-            }),
-          },
-        ]);
-      }
-    }
-  });
+  return {
+    network,
+    pcap,
+    echoes,
+    datagramsSent: count * peers.length,
+    clientPort: client.local.port,
+    pings: { answered, timedOut },
+    stacks: { h1, h2, h3 },
+  };
 }
