@@ -2,6 +2,7 @@
 // Runs benchmarks from bench/, one process each, over TypeScript (tsx).
 //   node scripts/run-bench.mjs               every bench/*.ts, in name order
 //   node scripts/run-bench.mjs checksum ...  bench/checksum.ts, ...
+//   node scripts/run-bench.mjs udp-echo --rounds 3   options from the first '-' on go to each
 // Each benchmark prints its table and writes its JSON to bench/results/. Exits with the first
 // failing benchmark's status, after running the rest.
 import { spawnSync } from 'node:child_process';
@@ -10,7 +11,10 @@ import { join } from 'node:path';
 
 const root = join(import.meta.dirname, '..');
 const benchDir = join(root, 'bench');
-const requested = process.argv.slice(2);
+const args = process.argv.slice(2);
+const firstOption = args.findIndex((arg) => arg.startsWith('-'));
+const requested = firstOption === -1 ? args : args.slice(0, firstOption);
+const options = firstOption === -1 ? [] : args.slice(firstOption);
 const names =
   requested.length > 0
     ? requested
@@ -32,7 +36,8 @@ if (names.length === 0) {
 let status = 0;
 for (const name of names) {
   console.error(`bench: ${name}`);
-  const result = spawnSync(process.execPath, ['--import', 'tsx', join(benchDir, `${name}.ts`)], {
+  const script = join(benchDir, `${name}.ts`);
+  const result = spawnSync(process.execPath, ['--import', 'tsx', script, ...options], {
     cwd: root,
     stdio: 'inherit',
   });
