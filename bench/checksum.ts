@@ -13,6 +13,7 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { internetChecksum } from '../packages/core/src/checksum.ts';
 import { SeededRandom } from '../packages/core/src/random.ts';
+import { median } from './stats.ts';
 
 const SIZES = [20, 1500, 65_536];
 const BYTE_OFFSETS = [0, 2];
@@ -97,11 +98,6 @@ async function round(child: ChildProcess): Promise<number> {
   const bytesPerSecond = await reply(child);
   if (typeof bytesPerSecond !== 'number') throw new Error(`unexpected reply ${bytesPerSecond}`);
   return bytesPerSecond;
-}
-
-function median(values: readonly number[]): number {
-  const sorted = [...values].sort((a, b) => a - b);
-  return sorted[Math.floor(sorted.length / 2)]!;
 }
 
 interface CaseResult {

@@ -37,6 +37,7 @@ import { parseArgs } from 'node:util';
 import { createLogger, lineSink, SystemClock, SystemRandom, SystemSleep } from '@oasis/core';
 import { createNetStack, type NetStack } from '@oasis/net';
 import { TapDevice } from '@oasis/node';
+import { median } from './stats.ts';
 
 const TAP_KERNEL_ADDRESS = '10.79.0.1';
 const TAP_STACK_ADDRESS = '10.79.0.2';
@@ -411,11 +412,6 @@ function runLoad(
       }
     });
   });
-}
-
-function median(values: readonly number[]): number {
-  const sorted = [...values].sort((a, b) => a - b);
-  return sorted[Math.floor(sorted.length / 2)]!;
 }
 
 interface SideResult {

@@ -5,6 +5,7 @@ import { emitIpv4, Ipv4Packet, type Ipv4Repr, ipv4HeaderLength } from '@oasis/wi
 import fc from 'fast-check';
 import { fragmentIpv4, ipv4FragmentCount } from '../src/ipv4-fragmentation.ts';
 import { Ipv4Reassembler } from '../src/ipv4-reassembly.ts';
+import { shuffled } from './shuffle.ts';
 
 const BASE: Ipv4Repr = {
   dscp: 10,
@@ -68,16 +69,6 @@ function unfragmented(repr: Ipv4Repr, payload: Uint8Array): Uint8Array {
   const bytes = new Uint8Array(ipv4HeaderLength(repr) + payload.length);
   bytes.set(payload, emitIpv4({ ...repr, checksum: 'compute' }, bytes));
   return bytes;
-}
-
-/** Fisher-Yates driven by generated numbers, so fast-check can shrink the order. */
-function shuffled<T>(items: readonly T[], keys: readonly number[]): T[] {
-  const out = [...items];
-  for (let i = out.length - 1; i > 0; i--) {
-    const j = (keys[i % Math.max(keys.length, 1)] ?? 0) % (i + 1);
-    [out[i], out[j]] = [out[j]!, out[i]!];
-  }
-  return out;
 }
 
 /** Checks the rules every fragmentation must keep, and that the pieces add up to `payload`. */

@@ -9,6 +9,7 @@ import {
   type ReassemblyDropReason,
   type ReassemblyLimits,
 } from '../src/ipv4-reassembly.ts';
+import { shuffled } from './shuffle.ts';
 
 const SOURCE = 0x0a000001;
 const DESTINATION = 0x0a000002;
@@ -77,16 +78,6 @@ function counting(limits: Partial<ReassemblyLimits> = {}): {
 
 function sequence(length: number): Uint8Array {
   return Uint8Array.from({ length }, (_, i) => i & 0xff);
-}
-
-/** Fisher-Yates driven by generated numbers, so fast-check can shrink the order. */
-function shuffled<T>(items: readonly T[], keys: readonly number[]): T[] {
-  const out = [...items];
-  for (let i = out.length - 1; i > 0; i--) {
-    const j = (keys[i % Math.max(keys.length, 1)] ?? 0) % (i + 1);
-    [out[i], out[j]] = [out[j]!, out[i]!];
-  }
-  return out;
 }
 
 function assertWholeDatagram(datagram: Uint8Array | undefined, expected: Uint8Array): void {
