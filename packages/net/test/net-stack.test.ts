@@ -170,6 +170,32 @@ describe('NetStack on a simulated LAN', () => {
     );
   });
 
+  it('routes by longest prefix: a static route beats the default gateway', async () => {
+    const network = new SimNetwork();
+    const lanSwitch = network.addSwitch('sw');
+    const gateway = addHost(network, lanSwitch, 'gw', '10.0.0.254/24');
+    const router = addHost(network, lanSwitch, 'r', '10.0.0.253/24');
+    const a = addHost(network, lanSwitch, 'a', '10.0.0.1/24', {
+      ipv4Gateway: '10.0.0.254',
+      routes: [{ destination: '192.168.10.0/24', gateway: '10.0.0.253' }],
+    });
+    for (const destination of ['192.168.10.7', '192.168.11.7']) {
+      await assert.rejects(
+        runUntil(network, a.stack.ping(destination, { timeoutMs: 500 })),
+        (error) => isOasisError(error, 'ETIMEDOUT'),
+      );
+    }
+    assert.equal(router.stack.drops()['ipv4.not-for-us'], 1);
+    assert.equal(gateway.stack.drops()['ipv4.not-for-us'], 1);
+    assert.throws(
+      () =>
+        addHost(network, lanSwitch, 'c', '10.0.0.3/24', {
+          routes: [{ destination: '10.1.0.0/16', interface: 2 }],
+        }),
+      /no interface 2/,
+    );
+  });
+
   it('probes its address (RFC 5227) before using it, and announces it', async () => {
     const network = new SimNetwork();
     const lanSwitch = network.addSwitch('sw');
