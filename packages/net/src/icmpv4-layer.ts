@@ -6,6 +6,10 @@ import { OasisError, type Sleep, TimeoutError, type Timer } from '@oasis/core';
 import {
   emitIcmpv4,
   formatIpv4Address,
+  ICMPV4_DESTINATION_UNREACHABLE,
+  ICMPV4_PARAMETER_PROBLEM,
+  ICMPV4_REDIRECT,
+  ICMPV4_TIME_EXCEEDED,
   type Icmpv4EchoRepr,
   type Icmpv4Repr,
   IP_PROTOCOL_ICMP,
@@ -264,9 +268,20 @@ export class Icmpv4Layer {
   }
 }
 
-/** Whether an ICMP message is an error (types 3, 4, 5, 11, 12 per RFC 1122 §3.2.2). */
+/** Source quench (RFC 792), deprecated by RFC 6633 but still an error message. */
+const ICMPV4_SOURCE_QUENCH = 4;
+
+/** Whether an ICMP message is an error message (RFC 1122 §3.2.2). */
 function isIcmpError(protocol: number, payload: Uint8Array): boolean {
   if (protocol !== IP_PROTOCOL_ICMP) return false;
-  const type = payload[0];
-  return type === 3 || type === 4 || type === 5 || type === 11 || type === 12;
+  switch (payload[0]) {
+    case ICMPV4_DESTINATION_UNREACHABLE:
+    case ICMPV4_SOURCE_QUENCH:
+    case ICMPV4_REDIRECT:
+    case ICMPV4_TIME_EXCEEDED:
+    case ICMPV4_PARAMETER_PROBLEM:
+      return true;
+    default:
+      return false;
+  }
 }

@@ -29,6 +29,7 @@ import {
   Ipv4Packet,
   icmpv4DestinationUnreachable,
   icmpv4TimeExceeded,
+  ipv4Netmask,
   parseIpv4Cidr,
 } from '@oasis/wire';
 import type { ArpCacheOptions, ArpEntrySnapshot } from './arp-cache.ts';
@@ -134,7 +135,7 @@ export class NetStack {
     this.#interfaces = options.interfaces.map((config, index) => {
       const addresses = config.ipv4.map(parseCidr);
       for (const { address, prefixLength } of addresses) {
-        const network = prefixLength === 0 ? 0 : (address & (-1 << (32 - prefixLength))) >>> 0;
+        const network = (address & ipv4Netmask(prefixLength)) >>> 0;
         routes.add({ network, prefixLength, gateway: undefined, interfaceIndex: index });
       }
       return new Ipv4Interface({
