@@ -16,6 +16,8 @@ import type {
   Frame,
   NetDevice,
   NetDeviceCounters,
+  Stack,
+  TcpStack,
   UdpBindOptions,
   UdpSocket,
   UdpStack,
@@ -40,6 +42,7 @@ import { Ipv4Interface } from './ipv4-interface.ts';
 import { Ipv4Layer } from './ipv4-layer.ts';
 import type { ReassemblyLimits } from './ipv4-reassembly.ts';
 import { type Ipv4Route, type Ipv4RouteInit, Ipv4RouteTable } from './ipv4-route-table.ts';
+import { TCP_UNSUPPORTED } from './tcp-unsupported.ts';
 import { UdpLayer } from './udp-layer.ts';
 
 export interface InterfaceConfig {
@@ -105,8 +108,9 @@ export async function createNetStack(options: NetStackOptions): Promise<NetStack
   return stack;
 }
 
-export class NetStack {
+export class NetStack implements Stack {
   readonly udp: UdpStack;
+  readonly tcp: TcpStack = TCP_UNSUPPORTED;
   /** Resolves once every address is usable; rejects on an address conflict. */
   readonly ready: Promise<void>;
   readonly #clock: Clock;
@@ -282,6 +286,19 @@ export class NetStack {
       arp: iface.arp.entries(),
       device: iface.device.counters(),
     }));
+  }
+
+  addresses(): readonly string[] {
+    return this.#interfaces.flatMap((iface) =>
+      iface.addresses.map((entry) => formatIpv4Address(entry.address)),
+    );
+  }
+
+  describe(): string {
+    const parts = this.interfaces().map(
+      (iface) => `${iface.name} ${iface.addresses.map((entry) => entry.cidr).join(' ')}`,
+    );
+    return `direct stack on ${parts.join(', ')}`;
   }
 
   routes(): readonly Ipv4Route[] {

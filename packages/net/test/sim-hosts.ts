@@ -2,7 +2,7 @@
 // virtual time until a promise settles, and frame builders for hand-made input.
 
 import { createLogger, MemorySink, SeededRandom } from '@oasis/core';
-import type { LinkConditions, SimNetwork, SimNic } from '@oasis/sim';
+import { type LinkConditions, type SimNetwork, type SimNic, settleInVirtualTime } from '@oasis/sim';
 import { NetStack, type NetStackOptions } from '../src/index.ts';
 
 export interface SimHost {
@@ -46,25 +46,12 @@ export async function runUntil<T>(
   promise: Promise<T>,
   limitMs = 60_000,
 ): Promise<T> {
-  let settled = false;
-  const tracked = promise.finally(() => {
-    settled = true;
+  const settled = await settleInVirtualTime(network.clock, promise, {
+    untilMs: network.clock.nowMs() + limitMs,
+    settle: flush,
   });
-  tracked.catch(() => {});
-  const endMs = network.clock.nowMs() + limitMs;
-  await flush();
-  while (!settled) {
-    const next = network.clock.nextDeadlineMs();
-    if (next === undefined || next > endMs) {
-      network.clock.advanceTo(endMs);
-      await flush();
-      break;
-    }
-    network.clock.runNext();
-    await flush();
-  }
   if (!settled) throw new Error(`still pending after ${limitMs} ms of virtual time`);
-  return tracked;
+  return promise;
 }
 
 /** Lets queued promise callbacks run. */

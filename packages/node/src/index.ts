@@ -4,11 +4,38 @@
 // virtio-net header codec behind its checksum and TCP segmentation offloads. Opening rejects
 // with an OasisError whose code says what is missing; a bad frame is counted, never thrown.
 // PcapFileCapture records any device's frames to a pcap file (`--pcap FILE`).
-// (The host socket stack, file-backed block device, host-directory KV and real clock come later.)
+// The host socket stack (createHostStack: node:net and node:dgram behind the Stack contract) and
+// flowToDuplex, which runs Node's http, https and tls over any Flow, are here, and so are the
+// file-backed block device and the host-directory KV.
+// runSimMain runs a service on the `sim` target: a simulated network (SimWorld, from a JSON
+// topology) with simulated clients, in virtual time.
 
+export { FileBlockDevice, type FileBlockDeviceOptions } from './file-block-device.ts';
+export { type FlowDuplex, flowToDuplex } from './flow-duplex.ts';
+export { HostDirectoryKv, type HostDirectoryKvOptions } from './host-directory-kv.ts';
+export {
+  fileBlockProvider,
+  hostKvRoProvider,
+  hostKvRwProvider,
+  hostStackProvider,
+} from './host-providers.ts';
+export { createHostStack, type HostStack, type HostStackOptions } from './host-stack.ts';
 export { PcapFileCapture } from './pcap-file.ts';
+export { EXIT_FAILURE, EXIT_USAGE, runMain } from './run-main.ts';
+export { runSimMain, type SimulationReport, simLauncher, simulate } from './sim-main.ts';
+export { simStackProvider } from './sim-stack-provider.ts';
+export type {
+  SimClientAction,
+  SimTopology,
+  SimTopologyClient,
+  SimTopologyNetwork,
+} from './sim-topology.ts';
+export { SimWorld } from './sim-world.ts';
+export { SYSTEM_TARGET_ARGS, systemEnvironment, systemTarget } from './system-environment.ts';
+export { builtTapAddonPath } from './tap-addon.ts';
 export { TapDevice } from './tap-device.ts';
 export { TAP_MAX_MTU, TAP_MIN_MTU, type TapDeviceOptions } from './tap-options.ts';
+export { tapStackProvider } from './tap-stack-provider.ts';
 export {
   emitVirtioNetHeader,
   parseVirtioNetHeader,

@@ -3,6 +3,7 @@
 // importing @oasis/node works where it was not built (another OS, no compiler).
 
 import { createRequire } from 'node:module';
+import { fileURLToPath } from 'node:url';
 import { OasisError } from '@oasis/core';
 
 /** An open /dev/net/tun descriptor inside the addon; opaque to JavaScript. */
@@ -55,11 +56,32 @@ export interface TapAddon {
 
 let addon: TapAddon | undefined;
 
+/**
+ * A bundle built by `oasis build` carries the addon beside itself (`./oasis_tap.node`); the
+ * sources find it where node-gyp put it.
+ */
+const BUNDLED_ADDON = './oasis_tap.node';
+const BUILT_ADDON = '../build/Release/oasis_tap.node';
+const ADDON_PATHS = [BUNDLED_ADDON, BUILT_ADDON];
+
+function requireAddon(): TapAddon {
+  const require = createRequire(import.meta.url);
+  const failures: unknown[] = [];
+  for (const path of ADDON_PATHS) {
+    try {
+      return require(path) as TapAddon;
+    } catch (error) {
+      failures.push(error);
+    }
+  }
+  throw new AggregateError(failures, `no loadable addon at ${ADDON_PATHS.join(' or ')}`);
+}
+
 /** The addon; throws OasisError ENOTSUP when it was not built or does not load. */
 export function loadTapAddon(): TapAddon {
   if (addon === undefined) {
     try {
-      addon = createRequire(import.meta.url)('../build/Release/oasis_tap.node') as TapAddon;
+      addon = requireAddon();
     } catch (error) {
       throw new OasisError(
         'ENOTSUP',
@@ -69,4 +91,9 @@ export function loadTapAddon(): TapAddon {
     }
   }
   return addon;
+}
+
+/** Where node-gyp puts the addon; `oasis build` copies it beside a tap bundle. */
+export function builtTapAddonPath(): string {
+  return fileURLToPath(new URL(BUILT_ADDON, import.meta.url));
 }

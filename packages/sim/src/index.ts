@@ -2,7 +2,7 @@
 // learning switches and links with netem-like conditions (latency, jitter, bandwidth, loss,
 // duplication, reordering, corruption) and partitions, all driven by a manual clock and a seed:
 // the same seed gives the same run, frame for frame. Also the pcap writer, reader and capture
-// wrapper. Platform-neutral.
+// wrapper, and the drivers of a ManualClock from async code (runVirtualTime). Platform-neutral.
 
 export { Channel, type ChannelCounters, type FrameSink } from './channel.ts';
 export {
@@ -33,3 +33,4 @@ export {
 export { PcapWriter, type PcapWriterOptions } from './pcap/pcap-writer.ts';
 export { type NicOptions, SimNetwork, type SimNetworkOptions } from './sim-network.ts';
 export { SimNic } from './sim-nic.ts';
+export { runVirtualTime, settleInVirtualTime, type VirtualTimeOptions } from './virtual-time.ts';

@@ -1,0 +1,59 @@
+// The `node` target's network stack: the Stack contract over the host's own sockets (node:net,
+// node:dgram). The kernel does IP, TCP and UDP; this layer gives them the direct stack's
+// interface and error codes, and counts what the contract keeps quiet about (datagrams dropped
+// before a handler, failed sends, connections beyond a listener's backlog).
+
+import { networkInterfaces } from 'node:os';
+import type { Logger } from '@oasis/core';
+import type { Stack } from '@oasis/runtime';
+import { HostTcpStack } from './host-tcp.ts';
+import { HostUdpStack } from './host-udp.ts';
+
+export interface HostStackOptions {
+  readonly logger: Logger;
+  /** How long `close` lets open flows finish before it resets them (default 1000). */
+  readonly closeGraceMs?: number;
+}
+
+export interface HostStack extends Stack {
+  /** Events by key ('udp.queue-overflow', 'udp.send-error', 'tcp.backlog-overflow'), sorted. */
+  counters(): Record<string, number>;
+}
+
+const DEFAULT_CLOSE_GRACE_MS = 1000;
+
+export function createHostStack(options: HostStackOptions): HostStack {
+  const counts = new Map<string, number>();
+  const count = (key: string): void => {
+    counts.set(key, (counts.get(key) ?? 0) + 1);
+  };
+  const tcp = new HostTcpStack({
+    logger: options.logger.child('tcp'),
+    count,
+    closeGraceMs: options.closeGraceMs ?? DEFAULT_CLOSE_GRACE_MS,
+  });
+  const udp = new HostUdpStack({ logger: options.logger.child('udp'), count });
+  let closing: Promise<void> | undefined;
+  return {
+    tcp,
+    udp,
+    addresses: hostAddresses,
+    describe: () => 'host sockets (node:net, node:dgram)',
+    counters: () => Object.fromEntries([...counts].sort(([a], [b]) => (a < b ? -1 : 1))),
+    close() {
+      closing ??= Promise.all([udp.close(), tcp.close()]).then(() => undefined);
+      return closing;
+    },
+  };
+}
+
+/**
+ * The host's addresses as they are now, loopback included: a service bound to 0.0.0.0 is
+ * reachable on each. Node lists unicast addresses only; an IPv6 link-local one is given without
+ * its zone ('fe80::1', not 'fe80::1%eth0').
+ */
+function hostAddresses(): string[] {
+  return Object.values(networkInterfaces()).flatMap((entries) =>
+    (entries ?? []).map((entry) => entry.address),
+  );
+}

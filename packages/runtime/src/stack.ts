@@ -1,0 +1,20 @@
+// The network stack a service declares: TCP and UDP over whatever the target provides (the
+// host's sockets, the direct stack on a TAP device, the direct stack on a simulated network).
+// A service cannot tell which it got, except by what `describe` reports.
+
+import type { TcpStack } from './tcp.ts';
+import type { UdpStack } from './udp.ts';
+
+export interface Stack {
+  readonly tcp: TcpStack;
+  readonly udp: UdpStack;
+  /** The stack's unicast addresses, as text ('10.0.0.2'). */
+  addresses(): readonly string[];
+  /** One line for logs: which implementation, on what ('direct stack on tap0, 10.0.0.2/24'). */
+  describe(): string;
+  /**
+   * Closes listeners and sockets, then closes open flows (FIN, and a reset for those that do not
+   * finish within a grace period). Later calls on the stack reject with ECLOSED.
+   */
+  close(): Promise<void>;
+}
