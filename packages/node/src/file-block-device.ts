@@ -11,7 +11,7 @@ import {
   checkBlockAccess,
   checkBlockGeometry,
 } from '@oasis/runtime';
-import { fsError, syncDirectory } from './host-directory-kv.ts';
+import { fsError, syncDirectory } from './host-fs.ts';
 
 export interface FileBlockDeviceOptions {
   /** Bytes per sector (default 512): a power of two, at least 512. */

@@ -28,7 +28,7 @@ import {
   stat,
 } from 'node:fs/promises';
 import { dirname, isAbsolute, join, relative, sep } from 'node:path';
-import { type ErrorCode, OasisError } from '@oasis/core';
+import { OasisError } from '@oasis/core';
 import {
   checkKvRange,
   compareKvNames,
@@ -38,6 +38,7 @@ import {
   splitKvEntryKey,
   splitKvKey,
 } from '@oasis/runtime';
+import { fsError, syncDirectory } from './host-fs.ts';
 
 const TEMPORARY_PREFIX = '.oasis-tmp-';
 
@@ -51,30 +52,6 @@ interface Found {
   readonly path: string;
   readonly stats: Stats;
   readonly kind: KvEntryKind;
-}
-
-const FS_ERROR_CODES: Readonly<Record<string, ErrorCode>> = {
-  ENOENT: 'ENOENT',
-  EISDIR: 'EINVAL',
-  ENOTDIR: 'EINVAL',
-  EEXIST: 'EINVAL',
-  ELOOP: 'EINVAL',
-  ENAMETOOLONG: 'EINVAL',
-  EACCES: 'EPERM',
-  EPERM: 'EPERM',
-  EROFS: 'EPERM',
-  ENOSPC: 'ENOSPC',
-  EDQUOT: 'ENOSPC',
-};
-
-/** A Node file-system error as an OasisError (EIO when its code has no closer match). */
-export function fsError(error: unknown, what: string): OasisError {
-  if (error instanceof OasisError) return error;
-  const code = (error as NodeJS.ErrnoException | undefined)?.code;
-  const message = error instanceof Error ? error.message : String(error);
-  return new OasisError(FS_ERROR_CODES[code ?? ''] ?? 'EIO', `${what}: ${message}`, {
-    cause: error,
-  });
 }
 
 export class HostDirectoryKv implements KvRw {
@@ -449,15 +426,5 @@ async function syncDirectories(directory: string, firstCreated: string | undefin
   for (let current = directory; ; current = dirname(current)) {
     await syncDirectory(current);
     if (current === last || current === dirname(current)) return;
-  }
-}
-
-/** fsync on a directory: makes the names created, renamed or removed in it durable. */
-export async function syncDirectory(path: string): Promise<void> {
-  const handle = await open(path, 'r');
-  try {
-    await handle.sync();
-  } finally {
-    await handle.close();
   }
 }
