@@ -3,7 +3,12 @@
 // there is a handler they wait in a bounded queue.
 
 import { ClosedError, OasisError } from '@oasis/core';
-import type { UdpEndpoint, UdpMessageHandler, UdpSocket } from '@oasis/runtime';
+import {
+  HandlerQueue,
+  type UdpEndpoint,
+  type UdpMessageHandler,
+  type UdpSocket,
+} from '@oasis/runtime';
 import { formatIpv4Address } from '@oasis/wire';
 import type { Counters } from './counters.ts';
 import { parseIpv4Text } from './ip-address-text.ts';
@@ -18,7 +23,7 @@ export interface DirectUdpSocketOptions {
   readonly drops: Counters;
 }
 
-interface QueuedDatagram {
+interface ReceivedDatagram {
   readonly data: Uint8Array;
   readonly from: UdpEndpoint;
 }
@@ -31,9 +36,7 @@ export class DirectUdpSocket implements UdpSocket {
   readonly local: UdpEndpoint;
   readonly #layer: UdpLayer;
   readonly #drops: Counters;
-  readonly #receiveQueueLength: number;
-  #handler: UdpMessageHandler | undefined;
-  #queue: QueuedDatagram[] = [];
+  readonly #received: HandlerQueue<ReceivedDatagram>;
   #closed = false;
   // Services usually answer the address they just heard from: parse each text once.
   #lastAddressText = '';
@@ -45,7 +48,7 @@ export class DirectUdpSocket implements UdpSocket {
     this.port = options.port;
     this.broadcast = options.broadcast;
     this.#drops = options.drops;
-    this.#receiveQueueLength = options.receiveQueueLength;
+    this.#received = new HandlerQueue(options.receiveQueueLength);
     this.local = { address: formatIpv4Address(options.address), port: options.port };
   }
 
@@ -65,33 +68,20 @@ export class DirectUdpSocket implements UdpSocket {
   }
 
   onMessage(handler: UdpMessageHandler): void {
-    this.#handler = handler;
-    const queued = this.#queue;
-    this.#queue = [];
-    for (const { data, from } of queued) handler(data, from);
+    this.#received.setHandler(({ data, from }) => handler(data, from));
   }
 
   /** Input from the UDP layer: `payload` is borrowed from the device's buffer. */
   deliver(payload: Uint8Array, source: number, sourcePort: number): void {
     const data = payload.slice();
     const from = { address: formatIpv4Address(source), port: sourcePort };
-    const handler = this.#handler;
-    if (handler !== undefined) {
-      handler(data, from);
-      return;
-    }
-    if (this.#queue.length >= this.#receiveQueueLength) {
-      this.#drops.add('udp.receive-queue-full');
-      return;
-    }
-    this.#queue.push({ data, from });
+    if (!this.#received.offer({ data, from })) this.#drops.add('udp.receive-queue-full');
   }
 
   async close(): Promise<void> {
     if (this.#closed) return;
     this.#closed = true;
-    this.#queue = [];
-    this.#handler = undefined;
+    this.#received.clear();
     this.#layer.unbind(this);
   }
 }

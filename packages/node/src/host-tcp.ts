@@ -7,14 +7,15 @@
 
 import { type AddressInfo, connect, createServer, type Server, type Socket } from 'node:net';
 import { AbortError, ClosedError, type Logger, OasisError } from '@oasis/core';
-import type {
-  Flow,
-  FlowHandler,
-  TcpConnectOptions,
-  TcpEndpoint,
-  TcpListener,
-  TcpListenOptions,
-  TcpStack,
+import {
+  type Flow,
+  type FlowHandler,
+  HandlerQueue,
+  type TcpConnectOptions,
+  type TcpEndpoint,
+  type TcpListener,
+  type TcpListenOptions,
+  type TcpStack,
 } from '@oasis/runtime';
 import { checkPort, endpointText, hostError, ipFamily } from './host-errors.ts';
 import { HostFlow } from './host-flow.ts';
@@ -177,13 +178,13 @@ interface HostTcpListenerOptions extends HostTcpStackOptions {
 class HostTcpListener implements TcpListener {
   readonly local: TcpEndpoint;
   readonly #options: HostTcpListenerOptions;
-  #handler: FlowHandler | undefined;
-  /** Established flows waiting for the first handler. */
-  #waiting: HostFlow[] = [];
+  /** Established flows, handed to the handler or waiting for the first one. */
+  readonly #accepted: HandlerQueue<HostFlow>;
   #closed = false;
 
   constructor(options: HostTcpListenerOptions) {
     this.#options = options;
+    this.#accepted = new HandlerQueue(options.backlog);
     const { address, port } = options.server.address() as AddressInfo;
     this.local = { address, port };
     options.server.on('connection', (socket) => this.#accept(socket));
@@ -200,7 +201,7 @@ class HostTcpListener implements TcpListener {
       socket.destroy();
       return;
     }
-    if (this.#handler === undefined && this.#waiting.length >= this.#options.backlog) {
+    if (this.#accepted.full) {
       // A reset tells the client at once, where a FIN would look like a served empty reply.
       socket.resetAndDestroy();
       this.#options.count('tcp.backlog-overflow');
@@ -210,16 +211,11 @@ class HostTcpListener implements TcpListener {
       });
       return;
     }
-    const flow = this.#options.adopt(socket);
-    if (this.#handler === undefined) this.#waiting.push(flow);
-    else this.#handler(flow);
+    this.#accepted.offer(this.#options.adopt(socket));
   }
 
   onConnection(handler: FlowHandler): void {
-    this.#handler = handler;
-    const waiting = this.#waiting;
-    this.#waiting = [];
-    for (const flow of waiting) handler(flow);
+    this.#accepted.setHandler(handler);
   }
 
   async close(): Promise<void> {
@@ -229,8 +225,7 @@ class HostTcpListener implements TcpListener {
     // every connection it ever accepted to end, and those belong to their handlers.
     this.#options.server.close();
     // Nobody was handed these flows, so nobody else would ever close them.
-    for (const flow of this.#waiting) flow.abort();
-    this.#waiting = [];
+    for (const flow of this.#accepted.clear()) flow.abort();
     this.#options.onClosed(this);
   }
 }

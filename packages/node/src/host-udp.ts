@@ -10,12 +10,13 @@
 import { createSocket, type RemoteInfo, type Socket } from 'node:dgram';
 import { networkInterfaces } from 'node:os';
 import { ClosedError, type Logger, OasisError } from '@oasis/core';
-import type {
-  UdpBindOptions,
-  UdpEndpoint,
-  UdpMessageHandler,
-  UdpSocket,
-  UdpStack,
+import {
+  HandlerQueue,
+  type UdpBindOptions,
+  type UdpEndpoint,
+  type UdpMessageHandler,
+  type UdpSocket,
+  type UdpStack,
 } from '@oasis/runtime';
 import { formatIpv4Address, parseIpv4Address } from '@oasis/wire';
 import { checkPort, endpointText, hostError, ipFamily } from './host-errors.ts';
@@ -115,7 +116,7 @@ interface HostUdpSocketOptions extends HostUdpStackOptions {
   readonly onClosed: (socket: HostUdpSocket) => void;
 }
 
-interface QueuedDatagram {
+interface ReceivedDatagram {
   readonly data: Uint8Array;
   readonly from: UdpEndpoint;
 }
@@ -124,8 +125,7 @@ class HostUdpSocket implements UdpSocket {
   readonly local: UdpEndpoint;
   readonly #options: HostUdpSocketOptions;
   readonly #socket: Socket;
-  #handler: UdpMessageHandler | undefined;
-  #queue: QueuedDatagram[] = [];
+  readonly #received = new HandlerQueue<ReceivedDatagram>(RECEIVE_QUEUE_LENGTH);
   #closed = false;
 
   constructor(options: HostUdpSocketOptions) {
@@ -186,10 +186,7 @@ class HostUdpSocket implements UdpSocket {
   }
 
   onMessage(handler: UdpMessageHandler): void {
-    this.#handler = handler;
-    const queued = this.#queue;
-    this.#queue = [];
-    for (const { data, from } of queued) handler(data, from);
+    this.#received.setHandler(({ data, from }) => handler(data, from));
   }
 
   #receive(message: Buffer, sender: RemoteInfo): void {
@@ -197,22 +194,13 @@ class HostUdpSocket implements UdpSocket {
     // Uint8Array, because platform-neutral services must not come to rely on Buffer's methods.
     const data = new Uint8Array(message.buffer, message.byteOffset, message.byteLength);
     const from = { address: sender.address, port: sender.port };
-    if (this.#handler !== undefined) {
-      this.#handler(data, from);
-      return;
-    }
-    if (this.#queue.length === RECEIVE_QUEUE_LENGTH) {
-      this.#queue.shift();
-      this.#options.count('udp.queue-overflow');
-    }
-    this.#queue.push({ data, from });
+    if (!this.#received.offer({ data, from })) this.#options.count('udp.queue-overflow');
   }
 
   async close(): Promise<void> {
     if (this.#closed) return;
     this.#closed = true;
-    this.#queue = [];
-    this.#handler = undefined;
+    this.#received.clear();
     await new Promise<void>((resolve) => this.#socket.close(resolve));
     this.#options.onClosed(this);
   }

@@ -36,6 +36,7 @@ export {
 } from './definition.ts';
 export { decodeBase64, type EmbeddedFile, type EmbeddedTree } from './embedded-tree.ts';
 export { type FlowWebStreams, flowToWebStreams } from './flow-streams.ts';
+export { HandlerQueue } from './handler-queue.ts';
 export type { KvEntry, KvEntryKind, KvRo, KvRw } from './kv.ts';
 export { checkKvRange, compareKvNames, splitKvEntryKey, splitKvKey } from './kv-key.ts';
 export {

@@ -80,7 +80,10 @@ export interface RunningUnikernel {
   readonly environment: TargetEnvironment;
 }
 
-/** Thrown by `start` when a device refused its argument values: a usage error (exit 64). */
+/**
+ * Thrown by `start` when a value the user gave is refused while the target's environment or a
+ * device opens (a missing directory, a bad topology): a usage error (exit 64).
+ */
 export class DeviceArgumentError extends Error {
   override get name(): string {
     return 'DeviceArgumentError';
