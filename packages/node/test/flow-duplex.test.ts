@@ -5,32 +5,11 @@ import assert from 'node:assert/strict';
 import http from 'node:http';
 import type { Duplex } from 'node:stream';
 import { after, describe, it } from 'node:test';
-import { concatBytes, createLogger, MemorySink } from '@oasis/core';
-import { type Flow, flowToWebStreams, type TcpListener } from '@oasis/runtime';
+import { concatBytes } from '@oasis/core';
+import { flowToWebStreams } from '@oasis/runtime';
 import { flowToDuplex } from '../src/flow-duplex.ts';
-import { createHostStack, type HostStack } from '../src/host-stack.ts';
-
-const LOOPBACK = '127.0.0.1';
-
-function openStack(): HostStack {
-  const logger = createLogger({
-    source: 'test',
-    sink: new MemorySink(),
-    clock: { wallMs: () => 0 },
-  });
-  const stack = createHostStack({ logger });
-  after(() => stack.close());
-  return stack;
-}
-
-async function connectedPair(
-  stack: HostStack,
-): Promise<{ listener: TcpListener; client: Flow; server: Flow }> {
-  const listener = await stack.tcp.listen({ address: LOOPBACK, port: 0 });
-  const accepted = new Promise<Flow>((resolve) => listener.onConnection(resolve));
-  const client = await stack.tcp.connect(listener.local);
-  return { listener, client, server: await accepted };
-}
+import type { HostStack } from '../src/host-stack.ts';
+import { connectedPair, LOOPBACK, openStack } from './loopback-stack.ts';
 
 async function readStream(readable: ReadableStream<Uint8Array>): Promise<Uint8Array> {
   const chunks: Uint8Array[] = [];

@@ -5,24 +5,10 @@
 import assert from 'node:assert/strict';
 import { connect as netConnect, type Socket } from 'node:net';
 import { networkInterfaces } from 'node:os';
-import { after, describe, it } from 'node:test';
-import { concatBytes, createLogger, isOasisError, MemorySink } from '@oasis/core';
-import type { Flow, TcpListener, UdpEndpoint, UdpSocket } from '@oasis/runtime';
-import { createHostStack, type HostStack, type HostStackOptions } from '../src/host-stack.ts';
-
-const LOOPBACK = '127.0.0.1';
-
-function openStack(options: Partial<HostStackOptions> = {}): HostStack {
-  const logger = createLogger({
-    source: 'test',
-    sink: new MemorySink(),
-    clock: { wallMs: () => 0 },
-    level: 'debug',
-  });
-  const stack = createHostStack({ logger, ...options });
-  after(() => stack.close());
-  return stack;
-}
+import { describe, it } from 'node:test';
+import { concatBytes, isOasisError } from '@oasis/core';
+import type { Flow, UdpEndpoint, UdpSocket } from '@oasis/runtime';
+import { connectedPair, LOOPBACK, openStack } from './loopback-stack.ts';
 
 /** Bytes 0..length-1 of a sequence that does not repeat every 256 bytes. */
 function pattern(length: number, seed = 0): Uint8Array {
@@ -74,16 +60,6 @@ async function writeAll(flow: Flow, data: Uint8Array, chunkLength: number): Prom
     await flow.write(chunk.subarray(0, part.length));
     chunk.fill(0xee);
   }
-}
-
-/** A listener on loopback and the two ends of one connection to it. */
-async function connectedPair(
-  stack: HostStack,
-): Promise<{ listener: TcpListener; client: Flow; server: Flow }> {
-  const listener = await stack.tcp.listen({ address: LOOPBACK, port: 0 });
-  const accepted = new Promise<Flow>((resolve) => listener.onConnection(resolve));
-  const client = await stack.tcp.connect(listener.local);
-  return { listener, client, server: await accepted };
 }
 
 describe('host stack: UDP', () => {
