@@ -163,11 +163,13 @@ export function staleReason(options: BuildOptions): string | undefined {
 function origins(inputs: Readonly<Record<string, { bytesInOutput: number }>>) {
   const totals = new Map<string, number>();
   for (const [path, { bytesInOutput }] of Object.entries(inputs)) {
+    const dependency = /node_modules\/((?:@[^/]+\/)?[^/]+)/.exec(path)?.[1];
+    const workspace = /(packages|unikernels)\/([^/]+)\//.exec(path);
     const origin =
-      /node_modules\/((?:@[^/]+\/)?[^/]+)/.exec(path)?.[1] ??
-      /packages\/([^/]+)\//.exec(path)?.[1]?.replace(/^/, '@oasis/') ??
-      /unikernels\/([^/]+)\//.exec(path)?.[1]?.replace(/^/, 'unikernels/') ??
-      path;
+      dependency ??
+      (workspace === null
+        ? path
+        : `${workspace[1] === 'packages' ? '@oasis' : 'unikernels'}/${workspace[2]}`);
     totals.set(origin, (totals.get(origin) ?? 0) + bytesInOutput);
   }
   return [...totals]

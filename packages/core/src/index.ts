@@ -5,6 +5,7 @@
 
 export * from './bytes.ts';
 export * from './checksum.ts';
+export * from './counters.ts';
 export * from './errors.ts';
 export * from './logger.ts';
 export * from './manual-clock.ts';

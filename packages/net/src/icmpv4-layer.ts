@@ -2,7 +2,7 @@
 // messages about datagrams it could not deliver, counts the errors it receives, and pings (the
 // client side of echo).
 
-import { OasisError, type Sleep, TimeoutError, type Timer } from '@oasis/core';
+import { type Counters, OasisError, type Sleep, TimeoutError, type Timer } from '@oasis/core';
 import {
   emitIcmpv4,
   formatIpv4Address,
@@ -20,7 +20,6 @@ import {
   isIpv4Multicast,
   parseIcmpv4,
 } from '@oasis/wire';
-import type { Counters } from './counters.ts';
 import type { Ipv4Delivery, Ipv4Layer } from './ipv4-layer.ts';
 import { TokenBucket } from './token-bucket.ts';
 

@@ -3,7 +3,7 @@
 // address conflict detection for each address. IPv4 packets go up to the stack; packets to send
 // come down with their next hop, and leave once ARP knows its MAC.
 
-import { bytesEqual, type Random } from '@oasis/core';
+import { bytesEqual, type Counters, type Random } from '@oasis/core';
 import type { FrameOffload, NetDevice } from '@oasis/runtime';
 import {
   ARP_LENGTH,
@@ -26,7 +26,6 @@ import {
 } from '@oasis/wire';
 import { AddressConflictDetector } from './address-conflict.ts';
 import { ArpCache, type ArpCacheOptions } from './arp-cache.ts';
-import type { Counters } from './counters.ts';
 import { FrameOutput } from './frame-output.ts';
 
 const ZERO_MAC = new Uint8Array(MAC_LENGTH);

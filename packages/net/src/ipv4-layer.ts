@@ -3,7 +3,7 @@
 // fragmentation to the interface MTU. A host does not forward: packets for other hosts are
 // dropped (forwarding is the router's job, built on the same parts).
 
-import { OasisError, type Random } from '@oasis/core';
+import { type Counters, OasisError, type Random } from '@oasis/core';
 import type { FrameOffload } from '@oasis/runtime';
 import {
   ETHERNET_HEADER_LENGTH,
@@ -15,7 +15,6 @@ import {
   type Ipv4Repr,
   isIpv4Multicast,
 } from '@oasis/wire';
-import type { Counters } from './counters.ts';
 import { fragmentIpv4 } from './ipv4-fragmentation.ts';
 import type { Ipv4Interface } from './ipv4-interface.ts';
 import { type ExpiredDatagram, Ipv4Reassembler, type ReassemblyLimits } from './ipv4-reassembly.ts';

@@ -6,6 +6,7 @@
 import {
   type Clock,
   ClosedError,
+  Counters,
   type Logger,
   OasisError,
   type Random,
@@ -35,7 +36,6 @@ import {
   parseIpv4Cidr,
 } from '@oasis/wire';
 import type { ArpCacheOptions, ArpEntrySnapshot } from './arp-cache.ts';
-import { Counters } from './counters.ts';
 import { Icmpv4Layer, type PingOptions, type PingReply } from './icmpv4-layer.ts';
 import { parseIpv4Text } from './ip-address-text.ts';
 import { Ipv4Interface } from './ipv4-interface.ts';

@@ -2,7 +2,7 @@
 // verification, and output for the sockets. A datagram for a port nobody holds is answered with
 // a rate-limited ICMP port unreachable (RFC 1122 §4.1.3.1).
 
-import { OasisError, type Random } from '@oasis/core';
+import { type Counters, OasisError, type Random } from '@oasis/core';
 import type { UdpBindOptions } from '@oasis/runtime';
 import {
   emitUdp,
@@ -16,7 +16,6 @@ import {
   UdpPacket,
   udpChecksumValid,
 } from '@oasis/wire';
-import type { Counters } from './counters.ts';
 import type { Icmpv4Layer } from './icmpv4-layer.ts';
 import { parseIpv4Text } from './ip-address-text.ts';
 import type { Ipv4Delivery, Ipv4Layer } from './ipv4-layer.ts';

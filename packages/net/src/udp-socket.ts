@@ -2,7 +2,7 @@
 // datagrams are copied out of the device's buffer once, here, and handed to the handler; until
 // there is a handler they wait in a bounded queue.
 
-import { ClosedError, OasisError } from '@oasis/core';
+import { ClosedError, type Counters, OasisError } from '@oasis/core';
 import {
   HandlerQueue,
   type UdpEndpoint,
@@ -10,7 +10,6 @@ import {
   type UdpSocket,
 } from '@oasis/runtime';
 import { formatIpv4Address } from '@oasis/wire';
-import type { Counters } from './counters.ts';
 import { parseIpv4Text } from './ip-address-text.ts';
 import type { UdpLayer } from './udp-layer.ts';
 

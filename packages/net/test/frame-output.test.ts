@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
+import { Counters } from '@oasis/core';
 import { emptyCounters, type Frame, type NetDevice, NO_OFFLOAD } from '@oasis/runtime';
-import { Counters } from '../src/counters.ts';
 import { FrameOutput } from '../src/frame-output.ts';
 
 /** Records each send call with copies of its frames, as a device that copies would see them. */

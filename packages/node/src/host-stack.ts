@@ -4,7 +4,7 @@
 // before a handler, failed sends, connections beyond a listener's backlog).
 
 import { networkInterfaces } from 'node:os';
-import type { Logger } from '@oasis/core';
+import { Counters, type Logger } from '@oasis/core';
 import type { Stack } from '@oasis/runtime';
 import { HostTcpStack } from './host-tcp.ts';
 import { HostUdpStack } from './host-udp.ts';
@@ -23,10 +23,8 @@ export interface HostStack extends Stack {
 const DEFAULT_CLOSE_GRACE_MS = 1000;
 
 export function createHostStack(options: HostStackOptions): HostStack {
-  const counts = new Map<string, number>();
-  const count = (key: string): void => {
-    counts.set(key, (counts.get(key) ?? 0) + 1);
-  };
+  const counts = new Counters();
+  const count = (key: string): void => counts.add(key);
   const tcp = new HostTcpStack({
     logger: options.logger.child('tcp'),
     count,
@@ -39,7 +37,7 @@ export function createHostStack(options: HostStackOptions): HostStack {
     udp,
     addresses: hostAddresses,
     describe: () => 'host sockets (node:net, node:dgram)',
-    counters: () => Object.fromEntries([...counts].sort(([a], [b]) => (a < b ? -1 : 1))),
+    counters: () => counts.snapshot(),
     close() {
       closing ??= Promise.all([udp.close(), tcp.close()]).then(() => undefined);
       return closing;

@@ -1,6 +1,7 @@
-// Named event counters. The stack keeps two sets: drops, keyed by reason (a codec's WireError key
-// such as 'ipv4.bad-checksum', or the stack's own such as 'arp.unresolved'), and traffic
-// ('udp.received', 'icmpv4.echo-replies'). Keys are stable: tests, logs and statistics use them.
+// Named event counters. The direct stack keeps two sets: drops, keyed by reason (a codec's
+// WireError key such as 'ipv4.bad-checksum', or the stack's own such as 'arp.unresolved'), and
+// traffic ('udp.received'); the host socket stack counts what its contract keeps quiet about.
+// Keys are stable: tests, logs and statistics use them.
 
 export class Counters {
   readonly #counts = new Map<string, number>();
