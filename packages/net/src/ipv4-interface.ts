@@ -259,6 +259,11 @@ export class Ipv4Interface {
     this.output.send(frame);
   }
 
+  /** Whether a frame to `nextHop` leaves at once: its link address is known (or broadcast). */
+  sendsAtOnce(nextHop: number, nowMs: number): boolean {
+    return this.isBroadcast(nextHop) || this.arp.lookup(nextHop, nowMs) !== undefined;
+  }
+
   /**
    * Sends an IPv4 packet of `ipLength` bytes to `nextHop` on this link. `write` fills the packet
    * into the buffer it is given; `mayOffload` tells it whether the device will finish the L4

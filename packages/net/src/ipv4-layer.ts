@@ -45,6 +45,12 @@ export interface Ipv4Send {
   /** Where the transport checksum sits in the payload, for a device to finish; undefined: none. */
   readonly checksumOffset: number | undefined;
   /**
+   * A TCP super-frame longer than the MTU, for the device to cut into `segmentSize`-byte
+   * segments behind copies of the first `headerLength` bytes of the payload (TSO). Only when
+   * `maxPacketLength` allowed it; the transport checksum is then always left to the device.
+   */
+  readonly segmentation?: { readonly segmentSize: number; readonly headerLength: number };
+  /**
    * Writes exactly `payloadLength` bytes into `payload`. With `offload` the transport leaves the
    * checksum partial (the pseudo-header sum) for the device to complete.
    */
@@ -196,6 +202,20 @@ export class Ipv4Layer {
   }
 
   /**
+   * The longest packet `send` may be given for `path` without fragmenting: the MTU, or the
+   * 65,535 bytes of an IPv4 total length (RFC 791 §3.1) when the device segments TCP
+   * super-frames and the frame can leave at once (one waiting for ARP carries no offload).
+   */
+  maxPacketLength(path: Ipv4Path, nowMs: number): number {
+    const { iface } = path;
+    const { offload } = iface.device;
+    if (offload.tso4 && offload.txChecksum && iface.sendsAtOnce(path.nextHop, nowMs)) {
+      return 0xffff;
+    }
+    return iface.mtu;
+  }
+
+  /**
    * Sends a datagram, fragmenting it to the interface MTU (RFC 791 §2.3). Throws OasisError:
    * as `path`, and EMSGSIZE when it needs fragmenting and `dontFragment` is set.
    */
@@ -219,6 +239,29 @@ export class Ipv4Layer {
       checksum: 'compute',
     };
     this.#traffic.add('ipv4.sent');
+    const { segmentation } = request;
+    if (totalLength > iface.mtu && segmentation !== undefined) {
+      const { checksumOffset } = request;
+      if (checksumOffset === undefined || totalLength > this.maxPacketLength(path, nowMs)) {
+        throw new RangeError(
+          `a ${totalLength}-byte super-frame cannot leave ${iface.device.name} now: it needs a checksum offset and maxPacketLength's consent`,
+        );
+      }
+      iface.sendIpv4(nextHop, totalLength, nowMs, (packet) => {
+        emitIpv4(repr, packet);
+        request.write(packet.subarray(IPV4_HEADER_LENGTH), source, true);
+        return {
+          checksumStart: ETHERNET_HEADER_LENGTH + IPV4_HEADER_LENGTH,
+          checksumOffset,
+          segmentation: {
+            kind: 'tcp4',
+            segmentSize: segmentation.segmentSize,
+            headerLength: ETHERNET_HEADER_LENGTH + IPV4_HEADER_LENGTH + segmentation.headerLength,
+          },
+        };
+      });
+      return;
+    }
     if (totalLength <= iface.mtu) {
       iface.sendIpv4(nextHop, totalLength, nowMs, (packet, mayOffload) => {
         emitIpv4(repr, packet);

@@ -42,7 +42,8 @@ import { Ipv4Interface } from './ipv4-interface.ts';
 import { Ipv4Layer } from './ipv4-layer.ts';
 import type { ReassemblyLimits } from './ipv4-reassembly.ts';
 import { type Ipv4Route, type Ipv4RouteInit, Ipv4RouteTable } from './ipv4-route-table.ts';
-import { TCP_UNSUPPORTED } from './tcp-unsupported.ts';
+import { TCP_DEFAULTS, type TcpConfig } from './tcp/tcp-config.ts';
+import { TcpLayer } from './tcp/tcp-layer.ts';
 import { UdpLayer } from './udp-layer.ts';
 
 export interface InterfaceConfig {
@@ -84,6 +85,8 @@ export interface NetStackOptions {
   readonly icmpErrorRate?: { readonly ratePerSecond: number; readonly burst: number };
   /** Datagrams a UDP socket holds until it has a handler; default 256. */
   readonly udpReceiveQueueLength?: number;
+  /** TCP tunables (tcp/tcp-config.ts), each defaulting to TCP_DEFAULTS. */
+  readonly tcp?: Partial<TcpConfig>;
 }
 
 export interface InterfaceStatus {
@@ -110,7 +113,7 @@ export async function createNetStack(options: NetStackOptions): Promise<NetStack
 
 export class NetStack implements Stack {
   readonly udp: UdpStack;
-  readonly tcp: TcpStack = TCP_UNSUPPORTED;
+  readonly tcp: TcpStack;
   /** Resolves once every address is usable; rejects on an address conflict. */
   readonly ready: Promise<void>;
   readonly #clock: Clock;
@@ -122,6 +125,8 @@ export class NetStack implements Stack {
   readonly #ip: Ipv4Layer;
   readonly #icmp: Icmpv4Layer;
   readonly #udpLayer: UdpLayer;
+  readonly #tcpLayer: TcpLayer;
+  #runDepth = 0;
   #timer: Timer | undefined;
   #timerAtMs = Number.POSITIVE_INFINITY;
   #closed = false;
@@ -218,6 +223,17 @@ export class NetStack implements Stack {
       transmit: (work) => this.#run(work),
     });
     this.udp = { bind: async (bind?: UdpBindOptions): Promise<UdpSocket> => this.#bindUdp(bind) };
+    this.#tcpLayer = new TcpLayer({
+      ip: this.#ip,
+      random: options.random,
+      nowMs: () => this.#clock.nowMs(),
+      drops: this.#drops,
+      traffic: this.#traffic,
+      ttl,
+      config: { ...TCP_DEFAULTS, ...options.tcp },
+      run: (work) => this.#run(work),
+    });
+    this.tcp = this.#tcpLayer.api;
     this.ready = new Promise<void>((resolve, reject) => {
       this.#settleReady = (error) => (error === undefined ? resolve() : reject(error));
     });
@@ -312,6 +328,7 @@ export class NetStack implements Stack {
     this.#timer?.cancel();
     this.#timer = undefined;
     const error = new ClosedError('the network stack');
+    this.#run(() => this.#tcpLayer.close(error));
     this.#icmp.close(error);
     this.#settleReady?.(error);
     await Promise.all(this.#interfaces.map((iface) => iface.device.close()));
@@ -333,17 +350,34 @@ export class NetStack implements Stack {
     });
   }
 
-  /** Runs `work` as one output batch on every interface, then re-arms the timer. */
+  /**
+   * Runs `work` as one output batch on every interface, sends what TCP deferred during it, then
+   * re-arms the timer. Nested runs (a flow's event calling back into its flow) join the
+   * outermost one.
+   */
   #run(work: () => void): void {
+    if (this.#runDepth > 0) {
+      work();
+      return;
+    }
     let index = 0;
     const nest = (): void => {
       const iface = this.#interfaces[index++];
-      if (iface === undefined) work();
-      else iface.output.batch(nest);
+      if (iface !== undefined) {
+        iface.output.batch(nest);
+        return;
+      }
+      try {
+        work();
+      } finally {
+        this.#tcpLayer.flush();
+      }
     };
+    this.#runDepth++;
     try {
       nest();
     } finally {
+      this.#runDepth--;
       this.#arm();
     }
   }
@@ -352,6 +386,7 @@ export class NetStack implements Stack {
     const nowMs = this.#clock.nowMs();
     for (const iface of this.#interfaces) iface.poll(nowMs);
     this.#ip.poll(nowMs);
+    this.#tcpLayer.poll(nowMs);
     if (this.#settleReady !== undefined && this.#interfaces.every((iface) => iface.ready)) {
       this.#settleReady();
       this.#settleReady = undefined;
@@ -371,6 +406,8 @@ export class NetStack implements Stack {
   #arm(): void {
     if (this.#closed) return;
     let at: number | undefined = this.#ip.pollAt();
+    const tcpAt = this.#tcpLayer.pollAt();
+    if (tcpAt !== undefined && (at === undefined || tcpAt < at)) at = tcpAt;
     for (const iface of this.#interfaces) {
       const ifaceAt = iface.pollAt();
       if (ifaceAt !== undefined && (at === undefined || ifaceAt < at)) at = ifaceAt;

@@ -11,5 +11,7 @@ export * from './ipv4.ts';
 export * from './ipv4-address.ts';
 export * from './mac-address.ts';
 export * from './pseudo-header.ts';
+export * from './tcp.ts';
+export * from './tcp-options.ts';
 export * from './udp.ts';
 export * from './wire-error.ts';
