@@ -171,7 +171,7 @@ export class SackScoreboard {
         continue;
       }
       // `seq` is unSACKed and below the top range: RFC 6675 (1.a) and (1.b) hold.
-      
+      if (!rule3 && !this.isLost(seq)) return undefined;
       return { seq, length: Math.min(this.#mss, seqDiff(start, seq)) };
     }
     return undefined;

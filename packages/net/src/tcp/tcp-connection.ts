@@ -196,13 +196,15 @@ export class TcpConnection {
   #inRecovery = false;
   /** RFC 6582 "recover": SND.MAX when recovery (or the last timeout) began. */
   #recover: number;
-  /** RFC 6675 HighRxt. */
+  /** RFC 6675 HighRxt: the last octet retransmitted in this recovery (inclusive). */
   #highRxt = 0;
   #dupAcks = 0;
   /** Without SACK, RFC 6582's window inflation by one MSS per duplicate ACK. */
   #inflation = 0;
   #retransmitFirst = false;
   #lastSendMs: number;
+  /** When the latest acceptable ACK arrived. */
+  #lastAckMs: number;
 
   // Other timers.
   #ackAt = NEVER;
@@ -228,6 +230,7 @@ export class TcpConnection {
     this.#bufferSeq = seqAdd(init.iss, 1);
     this.#timestampOffset = init.timestampOffset;
     this.#lastSendMs = init.nowMs;
+    this.#lastAckMs = init.nowMs;
     this.sendBuffer = new SendBuffer(init.config.sendBufferBytes);
     this.#reassembly = new ReceiveReassembly(init.config.receiveBufferBytes);
     this.#rtt = new RttEstimator({
@@ -287,6 +290,8 @@ export class TcpConnection {
     this.#applyMss(nowMs);
     this.#rcvAdv = seqAdd(this.#rcvNxt, this.#windowToAdvertise() << this.#rcvShift);
     this.state = 'ESTABLISHED';
+    this.#sndWl1 = seqAdd(packet.sequence, -1);
+    this.#sndWl2 = this.#sndUna;
     this.#updateWindow(packet, false);
     this.#lastSendMs = nowMs;
   }
@@ -400,7 +405,7 @@ export class TcpConnection {
       case 'FIN-WAIT-1':
       case 'FIN-WAIT-2':
       case 'CLOSE-WAIT':
-        this.#sendControl(this.#sndNxt, 0, TCP_RST, nowMs);
+        this.#sendControl(this.#sndMax, 0, TCP_RST, nowMs);
         break;
       case 'SYN-SENT':
       case 'CLOSING':
@@ -602,6 +607,7 @@ export class TcpConnection {
     ) {
       this.#tsRecent = options.tsValue;
     }
+    this.#lastAckMs = nowMs;
     this.#processAck(packet, options, ack, payloadLength, nowMs);
     if (this.state === 'CLOSED') return;
     switch (this.state) {
@@ -637,8 +643,10 @@ export class TcpConnection {
   #acceptable(seq: number, segLength: number, window: number): boolean {
     const rcvNxt = this.#rcvNxt;
     if (segLength === 0) {
-      if (window === 0) return seq === rcvNxt;
-      return seqGe(seq, rcvNxt) && seqLt(seq, seqAdd(rcvNxt, window));
+      // The right edge itself is allowed too (as Linux does): a sender that filled the window
+      // numbers its ACKs there, and RFC 9293 asks for "special allowance" for valid ACKs when
+      // the window is closed.
+      return seqGe(seq, rcvNxt) && seqLe(seq, seqAdd(rcvNxt, window));
     }
     if (window === 0) return false;
     const end = seqAdd(rcvNxt, window);
@@ -708,7 +716,7 @@ export class TcpConnection {
     this.#recover = this.#sndMax;
     this.#env.traffic.add('tcp.fast-retransmits');
     this.#cc.onCongestionEvent(this.#flightSize(), nowMs);
-    this.#highRxt = this.#sndUna;
+    this.#highRxt = seqAdd(this.#sndUna, -1);
     this.#inflation = this.#sack ? 0 : DUP_THRESHOLD * this.#effectiveMss();
     this.#retransmitFirst = true;
     this.#rttSeq = undefined;
@@ -927,7 +935,10 @@ export class TcpConnection {
     const before = this.segmentsSent;
     if (this.state !== 'TIME-WAIT') this.#sendData(nowMs);
     if (this.#ackNow && this.segmentsSent === before) {
-      this.#sendControl(this.#sndNxt, 0, TCP_ACK, nowMs);
+      // SND.MAX, not SND.NXT: after a timeout SND.NXT goes back to resend, and a pure ACK
+      // numbered below what the peer already received would be unacceptable there (RFC 9293
+      // §3.10.7.4), its acknowledgment lost, and the peer's answer to it too.
+      this.#sendControl(this.#sndMax, 0, TCP_ACK, nowMs);
     }
   }
 
@@ -968,7 +979,9 @@ export class TcpConnection {
     }
     if (this.#retransmitFirst) {
       this.#retransmitFirst = false;
-      this.#retransmit(this.#sndUna, mss, nowMs);
+      const sent = this.#retransmit(this.#sndUna, mss, nowMs);
+      // RFC 6675 §5 (4.3): the first retransmission of a recovery moves HighRxt too.
+      if (sent > 0) this.#highRxt = seqMax(this.#highRxt, seqAdd(this.#sndUna, sent - 1));
     }
     if (this.#inRecovery && this.#sack) this.#sendSackRecovery(mss, nowMs);
     this.#sendNew(mss, nowMs);
@@ -982,18 +995,20 @@ export class TcpConnection {
       const lost = this.#scoreboard.nextSegment(this.#sndUna, this.#highRxt, false);
       if (lost !== undefined) {
         this.#retransmit(lost.seq, lost.length, nowMs);
-        this.#highRxt = seqAdd(lost.seq, lost.length);
+        this.#highRxt = seqAdd(lost.seq, lost.length - 1);
         continue;
       }
       // Rule 2: new data, if any is waiting and the peer's window has room.
-      if (this.#newDataAvailable() > 0 && this.#windowRoom() > 0) {
-        if (!this.#sendNewSegment(mss, mss, nowMs)) return;
+      const available = this.#newDataAvailable();
+      const room = this.#windowRoom();
+      if (available > 0 && (room >= mss || (room >= available && room > 0))) {
+        if (!this.#sendNewSegment(Math.min(mss, room), mss, nowMs)) return;
         continue;
       }
       const rule3 = this.#scoreboard.nextSegment(this.#sndUna, this.#highRxt, true);
       if (rule3 === undefined) return;
       this.#retransmit(rule3.seq, rule3.length, nowMs);
-      this.#highRxt = seqAdd(rule3.seq, rule3.length);
+      this.#highRxt = seqAdd(rule3.seq, rule3.length - 1);
     }
   }
 
@@ -1001,8 +1016,9 @@ export class TcpConnection {
     return this.sendBuffer.length - seqDiff(this.#sndNxt, this.#bufferSeq);
   }
 
+  /** Room left in the peer's window, whose right edge is SND.WL2 + SND.WND (RFC 9293 §3.8.6). */
   #windowRoom(): number {
-    return this.#sndWnd - seqDiff(this.#sndNxt, this.#sndUna);
+    return seqDiff(seqAdd(this.#sndWl2, this.#sndWnd), this.#sndNxt);
   }
 
   #flightSize(): number {
@@ -1046,15 +1062,28 @@ export class TcpConnection {
   /** Sends `length` new bytes at SND.NXT (with FIN when they are the last); false if nothing went. */
   #sendNewSegment(length: number, mss: number, nowMs: number): boolean {
     const offset = seqDiff(this.#sndNxt, this.#bufferSeq);
-    const available = this.sendBuffer.length - offset;
-    length = Math.min(length, available);
+    const options = this.#dataOptions(nowMs);
+    length = this.#fitSegment(
+      Math.min(length, this.sendBuffer.length - offset),
+      mss,
+      options,
+      nowMs,
+    );
     if (length <= 0) return false;
-    const last = length === available;
+    const last = length === this.sendBuffer.length - offset;
     const fin = last && this.#finQueued;
-    let flags = TCP_ACK | (last ? TCP_PSH : 0) | (fin ? TCP_FIN : 0);
+    const flags = TCP_ACK | (last ? TCP_PSH : 0) | (fin ? TCP_FIN : 0);
     const seq = this.#sndNxt;
-    this.#fillData(seq, offset, length, length > mss ? mss : 0, flags, nowMs);
-    flags = 0;
+    const segmentSize = mss - (options.length - this.#baseOptionsLength());
+    this.#fillData(
+      seq,
+      offset,
+      length,
+      length > segmentSize ? segmentSize : 0,
+      flags,
+      options,
+      nowMs,
+    );
     this.#sndNxt = seqAdd(seq, length + (fin ? 1 : 0));
     if (seqGe(seq, this.#sndMax) && this.#rttSeq === undefined && !this.#timestamps) {
       this.#rttSeq = this.#sndNxt;
@@ -1064,6 +1093,24 @@ export class TcpConnection {
     if (fin) this.#afterFinSent();
     if (this.#rtoAt === NEVER) this.#armRetransmit(nowMs);
     return true;
+  }
+
+  /** The options every data segment carries (timestamps), which `mss` already leaves room for. */
+  #baseOptionsLength(): number {
+    return this.#timestamps ? TIMESTAMP_OPTION_LENGTH : 0;
+  }
+
+  /**
+   * Cuts `length` so the segment, with `options` (which may add SACK blocks to the timestamps
+   * `mss` allows for), fits the path: one segment of at most the reduced MSS, or a whole number
+   * of them in a super-frame within what the path takes now.
+   */
+  #fitSegment(length: number, mss: number, options: Uint8Array, nowMs: number): number {
+    const segmentSize = mss - (options.length - this.#baseOptionsLength());
+    if (length <= segmentSize) return length;
+    const room = this.#env.maxSegmentLength(this, nowMs) - TCP_HEADER_LENGTH - options.length;
+    const limit = Math.min(length, room);
+    return limit <= segmentSize ? segmentSize : limit - (limit % segmentSize);
   }
 
   /** A FIN on its own, once all data went out (RFC 9293 §3.10.4). */
@@ -1082,23 +1129,32 @@ export class TcpConnection {
     else if (this.state === 'CLOSE-WAIT') this.state = 'LAST-ACK';
   }
 
-  /** Resends up to `length` bytes from `seq` (data, or the FIN if that is what sits there). */
-  #retransmit(seq: number, length: number, nowMs: number): void {
+  /**
+   * Resends up to `length` bytes from `seq` (data, or the FIN if that is what sits there) and
+   * returns the sequence numbers it covered.
+   */
+  #retransmit(seq: number, length: number, nowMs: number): number {
     this.retransmittedSegments++;
     this.#env.traffic.add('tcp.retransmitted-segments');
     const offset = seqDiff(seq, this.#bufferSeq);
     const available = this.sendBuffer.length - offset;
     if (available <= 0) {
-      if (this.#finQueued && seq === this.#finSeq) {
-        this.#sendControl(seq, 0, TCP_FIN | TCP_ACK, nowMs);
-      }
-      return;
+      if (!this.#finQueued || seq !== this.#finSeq) return 0;
+      this.#sendControl(seq, 0, TCP_FIN | TCP_ACK, nowMs);
+      if (seqGt(seqAdd(seq, 1), this.#sndNxt)) this.#sndNxt = seqAdd(seq, 1);
+      return 1;
     }
-    length = Math.min(length, available);
-    const fin = this.#finQueued && length === available;
-    this.#fillData(seq, offset, length, 0, TCP_ACK | (fin ? TCP_FIN : 0), nowMs);
+    const options = this.#dataOptions(nowMs);
+    const segmentSize = this.#effectiveMss() - (options.length - this.#baseOptionsLength());
+    // Only what was sent before: bytes past SND.MAX are new data, for the window to allow.
+    const sent = Math.min(available, seqDiff(this.#sndMax, seq));
+    if (sent <= 0) return 0;
+    length = Math.min(length, sent, segmentSize);
+    const fin = this.#finQueued && length === available && seqGt(this.#sndMax, this.#finSeq);
+    this.#fillData(seq, offset, length, 0, TCP_ACK | (fin ? TCP_FIN : 0), options, nowMs);
     if (seqGt(seqAdd(seq, length), this.#sndNxt))
       this.#sndNxt = seqAdd(seq, length + (fin ? 1 : 0));
+    return length;
   }
 
   #fillData(
@@ -1107,6 +1163,7 @@ export class TcpConnection {
     length: number,
     segmentSize: number,
     flags: number,
+    options: Uint8Array,
     nowMs: number,
   ): void {
     const segment = this.#segment;
@@ -1114,7 +1171,7 @@ export class TcpConnection {
     segment.ack = this.#rcvNxt;
     segment.flags = flags;
     segment.window = this.#advertise();
-    segment.options = this.#dataOptions(nowMs);
+    segment.options = options;
     segment.dataOffset = offset;
     segment.dataLength = length;
     segment.segmentSize = segmentSize;
@@ -1180,11 +1237,15 @@ export class TcpConnection {
     const free = this.#config.receiveBufferBytes - this.receiveBuffer.length;
     // RFC 9293 §3.8.6.2.2 receiver SWS avoidance: move the right edge only by a useful amount.
     const threshold = Math.min(this.#config.receiveBufferBytes / 2, this.#effectiveMss());
-    let window = offered;
-    if (free - offered >= threshold) window = free;
-    window = Math.max(window, 0);
-    const field = Math.min(window >> this.#rcvShift, 0xffff);
-    const edge = seqAdd(this.#rcvNxt, field << this.#rcvShift);
+    const shift = this.#rcvShift;
+    let field: number;
+    if (free - offered >= threshold) field = Math.min(free >> shift, 0xffff);
+    else {
+      // Keep the edge already promised: rounded up, since rounding down would shrink it
+      // (RFC 7323 §2.4), and the peer may already have sent up to it.
+      field = Math.min(Math.ceil(Math.max(offered, 0) / 2 ** shift), 0xffff);
+    }
+    const edge = seqAdd(this.#rcvNxt, field << shift);
     if (seqGt(edge, this.#rcvAdv)) this.#rcvAdv = edge;
     return field;
   }
@@ -1233,8 +1294,8 @@ export class TcpConnection {
     }
     this.#keepAliveProbes++;
     this.#env.traffic.add('tcp.keepalive-probes');
-    // RFC 1122 §4.2.3.6: SEG.SEQ = SND.NXT − 1, so the peer answers with an ACK.
-    this.#sendControl(seqAdd(this.#sndNxt, -1), 0, TCP_ACK, nowMs);
+    // RFC 1122 §4.2.3.6: an old sequence number (SND.UNA − 1), so the peer answers with an ACK.
+    this.#sendControl(seqAdd(this.#sndUna, -1), 0, TCP_ACK, nowMs);
     this.#keepAliveAt = nowMs + keepAlive.intervalMs;
   }
 
@@ -1244,7 +1305,7 @@ export class TcpConnection {
     this.#env.traffic.add('tcp.retransmit-timeouts');
     if (this.state === 'SYN-SENT' || this.state === 'SYN-RECEIVED') {
       if (this.#retransmits >= this.#config.synRetries) {
-        if (this.state === 'SYN-RECEIVED') this.#sendControl(this.#sndNxt, 0, TCP_RST, nowMs);
+        if (this.state === 'SYN-RECEIVED') this.#sendControl(this.#sndMax, 0, TCP_RST, nowMs);
         this.#finish(new OasisError('ETIMEDOUT', 'the peer did not answer the connection request'));
         return;
       }
@@ -1256,11 +1317,14 @@ export class TcpConnection {
       return;
     }
     if (this.#sndUna === this.#sndMax) return;
-    if (this.#retransmits >= this.#config.maxRetransmits) {
+    // A closed window turns retransmissions into window probes: they do not count towards
+    // giving up while the peer keeps answering (as Linux does).
+    const probing = this.#sndWnd === 0 && nowMs - this.#lastAckMs < this.#config.maxRtoMs * 2;
+    if (this.#retransmits >= this.#config.maxRetransmits && !probing) {
       this.abort(new OasisError('ETIMEDOUT', 'the peer stopped acknowledging data'), nowMs);
       return;
     }
-    this.#retransmits++;
+    if (!probing) this.#retransmits++;
     this.#cc.onRetransmitTimeout(this.#flightSize(), nowMs);
     this.#rtt.backoff();
     // RFC 6582 §3.2 step 1 after a timeout; RFC 6675 §5.1: go back to SND.UNA.
@@ -1269,7 +1333,7 @@ export class TcpConnection {
     this.#inflation = 0;
     this.#dupAcks = 0;
     this.#scoreboard.clear();
-    this.#highRxt = this.#sndUna;
+    this.#highRxt = seqAdd(this.#sndUna, -1);
     this.#rttSeq = undefined;
     this.#sndNxt = this.#sndUna;
     this.#retransmitFirst = true;

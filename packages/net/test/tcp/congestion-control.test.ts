@@ -40,7 +40,10 @@ describe('createCongestionControl', () => {
   });
 
   it('refuses an unknown algorithm or a bad MSS', () => {
-    assert.throws(() => createCongestionControl('vegas' as CongestionAlgorithm, MSS, 0), RangeError);
+    assert.throws(
+      () => createCongestionControl('vegas' as CongestionAlgorithm, MSS, 0),
+      RangeError,
+    );
     for (const algorithm of ALGORITHMS) {
       assert.throws(() => createCongestionControl(algorithm, 0, 0), RangeError);
     }

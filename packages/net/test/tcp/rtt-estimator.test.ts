@@ -97,10 +97,7 @@ describe('RttEstimator', () => {
       rtt.backoff();
       seen.push(rtt.rtoMs);
     }
-    assert.deepEqual(
-      seen,
-      [600, 1200, 2400, 4800, 9600, 19_200, 38_400, 60_000, 60_000, 60_000],
-    );
+    assert.deepEqual(seen, [600, 1200, 2400, 4800, 9600, 19_200, 38_400, 60_000, 60_000, 60_000]);
     assert.equal(rtt.backoffCount, 10);
     assert.equal(rtt.srttMs, 100, 'backoff leaves the estimate alone');
     assert.equal(rtt.rttVarMs, 50);
