@@ -216,7 +216,8 @@ export class TcpConnection {
 
   // Deferred output.
   #ackNow = false;
-  #unackedSegments = 0;
+  /** Bytes received since our last ACK. */
+  #unackedBytes = 0;
   #synToSend = false;
 
   constructor(init: TcpConnectionInit) {
@@ -808,10 +809,11 @@ export class TcpConnection {
     }
     if (payload.length > 0) {
       this.#receiveData(seq, payload);
-      this.#unackedSegments++;
+      this.#unackedBytes += payload.length;
       // RFC 9293 §3.8.6.3 / RFC 5681 §4.2: at least every second full-sized segment, and
       // out-of-order data at once.
-      if (this.#unackedSegments >= 2 || !this.#reassembly.isEmpty) this.#ackNow = true;
+      // A coalesced super-frame counts as the segments it stands for.
+      if (this.#unackedBytes >= 2 * this.localMss || !this.#reassembly.isEmpty) this.#ackNow = true;
       else if (this.#ackAt === NEVER) this.#ackAt = nowMs + this.#config.ackDelayMs;
       this.#env.markDirty(this);
     }
@@ -1199,7 +1201,7 @@ export class TcpConnection {
       this.#lastAckSent = segment.ack;
       this.#ackNow = false;
       this.#ackAt = NEVER;
-      this.#unackedSegments = 0;
+      this.#unackedBytes = 0;
     }
     this.segmentsSent++;
     this.#lastSendMs = nowMs;
