@@ -41,6 +41,18 @@ export interface PingReply {
   readonly ttl: number;
 }
 
+/** An ICMP error about a datagram we sent, for its transport; `quoted` is borrowed. */
+export interface TransportError {
+  readonly kind: 'destination-unreachable' | 'time-exceeded' | 'parameter-problem';
+  readonly code: number;
+  /** Code 4 of destination unreachable: the MTU of the next hop (RFC 1191 §4), or 0. */
+  readonly nextHopMtu: number;
+  /** Our datagram's IP header and at least the first 8 bytes of its payload. */
+  readonly quoted: Uint8Array;
+}
+
+export type TransportErrorHandler = (error: TransportError, nowMs: number) => void;
+
 export interface Icmpv4LayerOptions {
   readonly ip: Ipv4Layer;
   readonly sleep: Sleep;
@@ -74,6 +86,7 @@ export class Icmpv4Layer {
   readonly #ttl: number;
   readonly #identifier: number;
   readonly #pings = new Map<number, PendingPing>();
+  readonly #errorHandlers = new Map<number, TransportErrorHandler>();
   #sequence = 0;
 
   constructor(options: Icmpv4LayerOptions) {
@@ -112,17 +125,35 @@ export class Icmpv4Layer {
         return;
       case 'destination-unreachable':
       case 'time-exceeded':
-      case 'parameter-problem':
-        // Counted only: unconnected UDP sockets are not told (as on Linux without IP_RECVERR);
-        // TCP will act on them.
+      case 'parameter-problem': {
+        // Unconnected UDP sockets are not told (as on Linux without IP_RECVERR); TCP is, by
+        // the protocol of the quoted datagram (RFC 1122 §3.2.2.1, §4.2.3.9).
         this.#traffic.add(`icmpv4.${message.kind}-received`);
+        const quoted = message.quoted;
+        if (quoted.length < 20 + 8) return;
+        const handler = this.#errorHandlers.get(quoted[9]!);
+        handler?.(
+          {
+            kind: message.kind,
+            code: message.code,
+            nextHopMtu: message.kind === 'destination-unreachable' ? message.nextHopMtu : 0,
+            quoted,
+          },
+          nowMs,
+        );
         return;
+      }
       case 'other':
         // Timestamp, information, redirect (a host may ignore redirects from an unknown router;
         // routes here are static): counted, not acted on.
         this.#traffic.add('icmpv4.other-received');
         return;
     }
+  }
+
+  /** Hands ICMP errors quoting a datagram of `protocol` to its transport. */
+  onError(protocol: number, handler: TransportErrorHandler): void {
+    this.#errorHandlers.set(protocol, handler);
   }
 
   #reply(request: Icmpv4EchoRepr, ourAddress: number, peer: number, nowMs: number): void {

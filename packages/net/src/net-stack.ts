@@ -225,6 +225,7 @@ export class NetStack implements Stack {
     this.udp = { bind: async (bind?: UdpBindOptions): Promise<UdpSocket> => this.#bindUdp(bind) };
     this.#tcpLayer = new TcpLayer({
       ip: this.#ip,
+      icmp: this.#icmp,
       random: options.random,
       nowMs: () => this.#clock.nowMs(),
       drops: this.#drops,

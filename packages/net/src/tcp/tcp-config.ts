@@ -35,6 +35,11 @@ export interface TcpConfig {
   readonly synBacklog: number;
   /** Challenge ACKs per second, the stack-wide limit of RFC 5961 §7. */
   readonly challengeAckRate: number;
+  /**
+   * Selective acknowledgments (RFC 2018): offer SACK-Permitted in SYNs and SYN-ACKs and use SACK
+   * when the peer offers it too. Off, recovery is NewReno's (RFC 6582).
+   */
+  readonly sack: boolean;
 }
 
 export const TCP_DEFAULTS: TcpConfig = {
@@ -52,4 +57,5 @@ export const TCP_DEFAULTS: TcpConfig = {
   maxConnections: 65_536,
   synBacklog: 256,
   challengeAckRate: 1000,
+  sack: true,
 };

@@ -12,6 +12,9 @@
 
 import { type Counters, OasisError } from '@oasis/core';
 import {
+  ICMPV4_UNREACHABLE_FRAGMENTATION_NEEDED,
+  ICMPV4_UNREACHABLE_PORT,
+  ICMPV4_UNREACHABLE_PROTOCOL,
   type ParsedTcpOptions,
   TCP_ACK,
   TCP_FIN,
@@ -24,6 +27,7 @@ import {
   writeTcpOptions,
   writeTimestampOption,
 } from '@oasis/wire';
+import type { TransportError } from '../icmpv4-layer.ts';
 import type { CongestionControl } from './congestion-control.ts';
 import { createCongestionControl } from './create-congestion-control.ts';
 import { ReceiveBuffer } from './receive-buffer.ts';
@@ -69,6 +73,8 @@ export interface TcpConnectionEnvironment {
   maxSegmentLength(connection: TcpConnection, nowMs: number): number;
   /** The path MTU less the IP header: the largest TCP segment on the wire. */
   pathSegmentLength(connection: TcpConnection): number;
+  /** RFC 1191: a router said the path takes at most `mtu` bytes; true if that lowered it. */
+  lowerPathMtu(mtu: number): boolean;
   /** Asks for `flush` at the end of the current batch. */
   markDirty(connection: TcpConnection): void;
   /** SYN-RECEIVED → ESTABLISHED on a passive open: hand the connection to its listener. */
@@ -186,6 +192,8 @@ export class TcpConnection {
   #tsRecent = 0;
   #lastAckSent = 0;
   #noDelay = false;
+  /** The code of the latest ICMP destination unreachable soft error, if any. */
+  #softError: number | undefined;
 
   // Retransmission and recovery.
   #rtoAt = NEVER;
@@ -308,7 +316,8 @@ export class TcpConnection {
     // RFC 7323 §3.2: timestamps only when the SYN (and, actively, the SYN-ACK) carried them.
     this.#timestamps = options.hasTimestamp;
     if (this.#timestamps) this.#tsRecent = options.tsValue;
-    this.#sack = options.sackPermitted;
+    // RFC 2018 §2: SACK only when both SYNs carried SACK-Permitted (ours only if configured).
+    this.#sack = options.sackPermitted && this.#config.sack;
   }
 
   #applyMss(nowMs: number): void {
@@ -416,6 +425,46 @@ export class TcpConnection {
         break;
     }
     this.#finish(error);
+  }
+
+  // --- ICMP ----------------------------------------------------------------------------------
+
+  /** An ICMP error about our segment numbered `seq` (RFC 1122 §4.2.3.9, RFC 1191, RFC 5927). */
+  icmpError(error: TransportError, seq: number, nowMs: number): void {
+    // RFC 5927 §4.1: only errors quoting a sequence number in flight are believed.
+    if (seqLt(seq, this.#sndUna) || seqGe(seq, seqMax(this.#sndMax, seqAdd(this.#sndUna, 1)))) {
+      this.#env.drops.add('tcp.icmp-out-of-window');
+      return;
+    }
+    if (error.kind !== 'destination-unreachable') return;
+    switch (error.code) {
+      case ICMPV4_UNREACHABLE_FRAGMENTATION_NEEDED: {
+        // RFC 1191 §5: a router without the MTU field leaves us to guess; 576 is safe.
+        const mtu = error.nextHopMtu === 0 ? 576 : error.nextHopMtu;
+        if (!this.#env.lowerPathMtu(mtu)) return;
+        this.#env.traffic.add('tcp.path-mtu-lowered');
+        this.#scoreboard.setMss(this.#effectiveMss());
+        this.#cc.setMss(this.#effectiveMss());
+        // RFC 1191 §6.5: what was sent too big is sent again now, without a congestion response.
+        if (this.#sndMax !== this.#sndUna && this.state !== 'SYN-SENT') {
+          this.#sndNxt = this.#sndUna;
+          this.#retransmitFirst = true;
+          this.#env.markDirty(this);
+        }
+        return;
+      }
+      case ICMPV4_UNREACHABLE_PROTOCOL:
+      case ICMPV4_UNREACHABLE_PORT:
+        // RFC 1122 §4.2.3.9: codes 2 and 3 are hard errors; acted on while opening, as Linux.
+        if (this.state === 'SYN-SENT') {
+          this.#finish(new OasisError('ECONNREFUSED', 'the peer has no TCP port there (ICMP)'));
+        }
+        return;
+      default:
+        // Soft errors (RFC 1122 §4.2.3.9): remembered, reported if the connection times out.
+        this.#softError = error.code;
+        return;
+    }
   }
 
   // --- Timers --------------------------------------------------------------------------------
@@ -526,7 +575,7 @@ export class TcpConnection {
   }
 
   #inputSynchronized(packet: TcpPacket, options: ParsedTcpOptions, nowMs: number): void {
-    const flags = packet.flags;
+    let flags = packet.flags;
     let seq = packet.sequence;
     const payloadLength = packet.payload.length;
     // RFC 7323 §5.3 R1: PAWS, before the sequence check.
@@ -537,6 +586,23 @@ export class TcpConnection {
         this.#env.markDirty(this);
         return;
       }
+    }
+    // SYN-RECEIVED may see the peer's SYN again, which RCV.NXT already counts (so the sequence
+    // check below would refuse it): alone, our SYN-ACK was lost and goes again; with an ACK, it
+    // is the SYN-ACK of a simultaneous open (RFC 9293 §3.5 figure 8), whose ACK completes the
+    // handshake (Linux lets it past RFC 5961 §4.2's challenge the same way).
+    if (
+      this.state === 'SYN-RECEIVED' &&
+      (flags & (TCP_SYN | TCP_RST)) === TCP_SYN &&
+      seqAdd(seq, 1) === this.#rcvNxt
+    ) {
+      if ((flags & TCP_ACK) === 0) {
+        this.#synToSend = true;
+        this.#env.markDirty(this);
+        return;
+      }
+      flags &= ~TCP_SYN;
+      seq = this.#rcvNxt;
     }
     // First: the sequence number (RFC 9293 §3.10.7.4, the four acceptability cases).
     const segLength =
@@ -562,12 +628,6 @@ export class TcpConnection {
     }
     // Fourth: SYN in a synchronized state (RFC 5961 §4.2): a challenge ACK, never a reset.
     if ((flags & TCP_SYN) !== 0) {
-      if (this.state === 'SYN-RECEIVED' && seqAdd(seq, 1) === this.#rcvNxt) {
-        // The peer's SYN again: our SYN-ACK was lost.
-        this.#synToSend = true;
-        this.#env.markDirty(this);
-        return;
-      }
       this.#challenge(nowMs);
       return;
     }
@@ -950,7 +1010,7 @@ export class TcpConnection {
     const out = {
       mss: this.localMss,
       ...(!passive || this.#windowScaling ? { windowScale: this.#rcvShift } : {}),
-      sackPermitted: !passive || this.#sack,
+      sackPermitted: passive ? this.#sack : this.#config.sack,
       ...(!passive || this.#timestamps
         ? { timestamp: { value: this.#timestampNow(nowMs), echo: passive ? this.#tsRecent : 0 } }
         : {}),
@@ -1308,7 +1368,14 @@ export class TcpConnection {
     if (this.state === 'SYN-SENT' || this.state === 'SYN-RECEIVED') {
       if (this.#retransmits >= this.#config.synRetries) {
         if (this.state === 'SYN-RECEIVED') this.#sendControl(this.#sndMax, 0, TCP_RST, nowMs);
-        this.#finish(new OasisError('ETIMEDOUT', 'the peer did not answer the connection request'));
+        this.#finish(
+          this.#softError === undefined
+            ? new OasisError('ETIMEDOUT', 'the peer did not answer the connection request')
+            : new OasisError(
+                'EHOSTUNREACH',
+                `the peer is unreachable (ICMP destination unreachable, code ${this.#softError})`,
+              ),
+        );
         return;
       }
       this.#retransmits++;

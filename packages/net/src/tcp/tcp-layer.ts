@@ -3,7 +3,7 @@
 // it). Connections themselves know nothing of addresses: each gets an environment from here
 // that carries its addresses and route.
 
-import { type Counters, OasisError, type Random } from '@oasis/core';
+import { type Counters, OasisError, type Random, readU16BE, readU32BE } from '@oasis/core';
 import type {
   Flow,
   TcpConnectOptions,
@@ -29,6 +29,7 @@ import {
   writeTcpHeader,
   writeTcpOptions,
 } from '@oasis/wire';
+import type { Icmpv4Layer, TransportError } from '../icmpv4-layer.ts';
 import { parseIpv4Text } from '../ip-address-text.ts';
 import type { Ipv4Delivery, Ipv4Layer, Ipv4Path } from '../ipv4-layer.ts';
 import { TokenBucket } from '../token-bucket.ts';
@@ -48,6 +49,7 @@ const DEFAULT_BACKLOG = 128;
 
 export interface TcpLayerOptions {
   readonly ip: Ipv4Layer;
+  readonly icmp: Icmpv4Layer;
   readonly random: Random;
   readonly nowMs: () => number;
   readonly drops: Counters;
@@ -66,6 +68,8 @@ class Ipv4Endpoint implements TcpConnectionEnvironment {
   readonly remoteAddress: number;
   readonly remotePort: number;
   readonly path: Ipv4Path;
+  /** RFC 1191: the path MTU, from the interface's and lowered by ICMP "fragmentation needed". */
+  pathMtu: number;
   /** The listener of a passive open while it is half-open. */
   listener: DirectTcpListener | undefined;
   flow: TcpFlow | undefined;
@@ -80,6 +84,7 @@ class Ipv4Endpoint implements TcpConnectionEnvironment {
   ) {
     this.#layer = layer;
     this.path = path;
+    this.pathMtu = path.iface.mtu;
     this.localAddress = path.source;
     this.localPort = localPort;
     this.remoteAddress = remoteAddress;
@@ -103,7 +108,15 @@ class Ipv4Endpoint implements TcpConnectionEnvironment {
   }
 
   pathSegmentLength(): number {
-    return this.path.iface.mtu - IPV4_HEADER_LENGTH;
+    return this.pathMtu - IPV4_HEADER_LENGTH;
+  }
+
+  lowerPathMtu(mtu: number): boolean {
+    // RFC 1191 §3: never below 68 bytes; only ever lowered here.
+    const lowered = Math.max(mtu, 68);
+    if (lowered >= this.pathMtu) return false;
+    this.pathMtu = lowered;
+    return true;
   }
 
   markDirty(connection: TcpConnection): void {
@@ -178,6 +191,7 @@ export class TcpLayer {
       options.nowMs(),
     );
     options.ip.register(IP_PROTOCOL_TCP, (delivery, nowMs) => this.#input(delivery, nowMs));
+    options.icmp.onError(IP_PROTOCOL_TCP, (error, nowMs) => this.#icmpError(error, nowMs));
     this.api = {
       listen: async (listen) => this.#listen(listen),
       connect: (to, connect) => this.#connect(to, connect),
@@ -293,8 +307,9 @@ export class TcpLayer {
     const { local: localEndpoint, remote: remoteEndpoint } = endpoint.endpoints();
     const flow = new TcpFlow(connection, localEndpoint, remoteEndpoint, this.#host);
     endpoint.flow = flow;
-    const opened = flow.opened();
     this.#options.run(() => connection.open(nowMs));
+    // After open: in CLOSED, before it, `opened` would resolve at once.
+    const opened = flow.opened();
     const signal = options.signal;
     const onAbort = (): void => {
       this.#options.run(() =>
@@ -511,6 +526,26 @@ export class TcpLayer {
 
   // --- Input ----------------------------------------------------------------------------------
 
+  /** An ICMP error quoting one of our segments (RFC 1122 §4.2.3.9, RFC 5927). */
+  #icmpError(error: TransportError, nowMs: number): void {
+    const quoted = error.quoted;
+    const headerLength = (quoted[0]! & 0x0f) * 4;
+    if (headerLength < IPV4_HEADER_LENGTH || quoted.length < headerLength + 8) {
+      this.drops.add('tcp.icmp-truncated');
+      return;
+    }
+    const source = readU32BE(quoted, 12);
+    const destination = readU32BE(quoted, 16);
+    const localPort = readU16BE(quoted, headerLength);
+    const remoteKey = destination * 0x10000 + readU16BE(quoted, headerLength + 2);
+    const connection = this.#connections.get(localPort)?.get(remoteKey);
+    if (connection === undefined || this.#endpoints.get(connection)?.localAddress !== source) {
+      this.drops.add('tcp.icmp-no-connection');
+      return;
+    }
+    connection.icmpError(error, readU32BE(quoted, headerLength + 4), nowMs);
+  }
+
   #input(delivery: Ipv4Delivery, nowMs: number): void {
     const { packet: ipPacket } = delivery;
     const checked = TcpPacket.checked(ipPacket.payload);
@@ -645,18 +680,20 @@ export class TcpLayer {
     this.traffic.add('tcp.syn-cookies-sent');
     const out = this.#synAckOptions;
     const windowScale = options.windowScale >= 0 ? this.#rcvShift() : undefined;
+    // RFC 2018 §2: SACK-Permitted answers the peer's only if this stack uses SACK.
+    const sackPermitted = options.sackPermitted && this.#config.sack;
     const length = writeTcpOptions(out, 0, {
       mss: path.iface.mtu - IPV4_HEADER_LENGTH - TCP_HEADER_LENGTH,
       ...(windowScale === undefined ? {} : { windowScale }),
       // Without timestamps the cookie cannot carry SACK or the window scale (RFC 4987 §3.6).
       ...(options.hasTimestamp
         ? {
-            sackPermitted: options.sackPermitted,
+            sackPermitted: sackPermitted,
             timestamp: {
               value: SynCookies.encodeTimestampOptions(
                 (Math.floor(nowMs) - 64) >>> 0,
                 options.windowScale >= 0 ? options.windowScale : undefined,
-                options.sackPermitted,
+                sackPermitted,
               ),
               echo: options.tsValue,
             },

@@ -1,0 +1,12 @@
+import { runUntil } from '../sim-hosts.ts';
+import { twoHosts, flagText, readAll, pattern } from './tcp-harness.ts';
+const hosts = await twoHosts(5, { seed: 1, b: { tcp: { synBacklog: 0 } } });
+const { network, a, b } = hosts;
+const l = await b.stack.tcp.listen({ port: 80 });
+l.onConnection((f) => { (async () => { const r = await readAll(f); await f.write(r); await f.close(); })().catch(e => console.log('srv', String(e))); });
+const flow = await runUntil(network, a.stack.tcp.connect({ address: b.address, port: 80 }));
+await flow.write(pattern(20000, 1));
+await flow.closeWrite();
+await runUntil(network, readAll(flow), 3000).catch(e => console.log(String(e)));
+for (const s of [...a.tap.segments].slice(0, 40)) console.log(s.timeMs, s.direction, flagText(s.flags), s.seq, s.ack, s.payload.length, s.tsValue, s.tsEcho, s.window);
+console.log(a.stack.drops(), b.stack.drops(), b.stack.counters());
