@@ -1,7 +1,6 @@
 // The Echo Protocol (RFC 862) over TCP and UDP: every byte received on a connection is sent back
 // until the client closes its side; every datagram is returned to its sender.
 
-import { isOasisError } from '@oasis/core';
 import { arg, defineUnikernel, device } from '@oasis/runtime';
 import { echoFlows } from './tcp-echo.ts';
 import { echoDatagrams } from './udp-echo.ts';
@@ -16,19 +15,11 @@ export default defineUnikernel({
   async start({ net, log }, { port }, { signal }) {
     const udp = await echoDatagrams(net.udp, port, log);
     signal.addEventListener('abort', () => void udp.close());
-    let tcpPort: number | undefined;
-    try {
-      const tcp = await echoFlows(net.tcp, port, log);
-      signal.addEventListener('abort', () => void tcp.close());
-      tcpPort = tcp.local.port;
-    } catch (error) {
-      // A stack without TCP (the direct stack, for now) still serves UDP.
-      if (!isOasisError(error, 'ENOTSUP')) throw error;
-      log.warn('TCP echo is off: this stack has no TCP', { stack: net.describe() });
-    }
+    const tcp = await echoFlows(net.tcp, port, log);
+    signal.addEventListener('abort', () => void tcp.close());
     log.info('echoing', {
       udpPort: udp.local.port,
-      tcpPort: tcpPort ?? 'off',
+      tcpPort: tcp.local.port,
       stack: net.describe(),
     });
   },

@@ -13,7 +13,7 @@ import { parseTopology } from '../src/sim-topology.ts';
 // virtual time.
 let heartbeats = 0;
 
-// UDP echo on port 7 (the direct stack has no TCP yet), after an optional delay in `start`, with
+// UDP echo on port 7, after an optional delay in `start`, with
 // a heartbeat every virtual second.
 const service = defineUnikernel({
   name: 'udp-echo',
