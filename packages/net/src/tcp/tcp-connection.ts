@@ -430,7 +430,7 @@ export class TcpConnection {
   // --- ICMP ----------------------------------------------------------------------------------
 
   /** An ICMP error about our segment numbered `seq` (RFC 1122 §4.2.3.9, RFC 1191, RFC 5927). */
-  icmpError(error: TransportError, seq: number, nowMs: number): void {
+  icmpError(error: TransportError, seq: number): void {
     // RFC 5927 §4.1: only errors quoting a sequence number in flight are believed.
     if (seqLt(seq, this.#sndUna) || seqGe(seq, seqMax(this.#sndMax, seqAdd(this.#sndUna, 1)))) {
       this.#env.drops.add('tcp.icmp-out-of-window');
@@ -1110,8 +1110,12 @@ export class TcpConnection {
       }
       if (length < mss && length < available) {
         // RFC 9293 §3.8.6.2.1 sender SWS avoidance: a partial segment only if it is at least
-        // half the largest window the peer offered.
-        if (length < this.#maxSndWnd / 2) return;
+        // half the largest window the peer offered. With nothing in flight no ACK will come to
+        // change that: the persist timer is the override timeout (RFC 1122 §4.2.3.4).
+        if (length < this.#maxSndWnd / 2) {
+          if (inFlight === 0) this.#armPersist(nowMs);
+          return;
+        }
       } else if (length < mss && inFlight > 0 && !this.#noDelay && !this.#finQueued) {
         // Nagle (RFC 9293 §3.7.4): one small segment outstanding at a time.
         return;
@@ -1334,7 +1338,15 @@ export class TcpConnection {
   /** RFC 9293 §3.8.6.1: probe a zero window; the answer carries the window. */
   #persistProbe(nowMs: number): void {
     this.#persistAt = NEVER;
-    if (this.#sndWnd > 0 || this.#newDataAvailable() === 0) return;
+    const available = this.#newDataAvailable();
+    if (available === 0 || this.#sndMax !== this.#sndUna) return;
+    const room = this.#windowRoom();
+    if (room > 0) {
+      // A window too small for SWS avoidance: send what fits rather than wait for an update
+      // that may have been lost (RFC 1122 §4.2.3.4; Linux's probe timer does the same).
+      this.#sendNewSegment(Math.min(room, available), this.#effectiveMss(), nowMs);
+      return;
+    }
     this.#persistBackoff++;
     this.#env.traffic.add('tcp.window-probes');
     // An old sequence number with no data: the receiver must answer with an ACK (RFC 9293

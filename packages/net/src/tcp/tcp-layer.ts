@@ -162,6 +162,12 @@ export class TcpLayer {
   readonly #dirty: TcpConnection[] = [];
   readonly #isn: InitialSequenceGenerator;
   readonly #cookies: SynCookies;
+  /**
+   * Timestamp clock offsets: a keyed hash of the connection identity (its own key), like the
+   * ISN's F of RFC 6528, so one 4-tuple keeps one increasing clock across incarnations: a SYN
+   * reopening TIME-WAIT (RFC 6191) and the segments after a cookie's SYN-ACK pass PAWS.
+   */
+  readonly #timestampOffsets: InitialSequenceGenerator;
   readonly #challenges: TokenBucket;
   readonly #parsed = new ParsedTcpOptions();
   readonly #words = new Uint32Array(3);
@@ -186,12 +192,13 @@ export class TcpLayer {
     this.drops = options.drops;
     this.#isn = new InitialSequenceGenerator(options.random);
     this.#cookies = new SynCookies(options.random);
+    this.#timestampOffsets = new InitialSequenceGenerator(options.random);
     this.#challenges = new TokenBucket(
       { ratePerSecond: options.config.challengeAckRate, burst: options.config.challengeAckRate },
       options.nowMs(),
     );
     options.ip.register(IP_PROTOCOL_TCP, (delivery, nowMs) => this.#input(delivery, nowMs));
-    options.icmp.onError(IP_PROTOCOL_TCP, (error, nowMs) => this.#icmpError(error, nowMs));
+    options.icmp.onError(IP_PROTOCOL_TCP, (error) => this.#icmpError(error));
     this.api = {
       listen: async (listen) => this.#listen(listen),
       connect: (to, connect) => this.#connect(to, connect),
@@ -353,6 +360,17 @@ export class TcpLayer {
     return this.#isn.next(this.#words, 3, nowMs);
   }
 
+  #timestampOffset(endpoint: Ipv4Endpoint): number {
+    this.#identity(
+      endpoint.localAddress,
+      endpoint.remoteAddress,
+      endpoint.localPort,
+      endpoint.remotePort,
+    );
+    // With the clock at 0, the generator's value is its keyed hash alone.
+    return this.#timestampOffsets.next(this.#words, 3, 0);
+  }
+
   #identity(local: number, remote: number, localPort: number, remotePort: number): void {
     this.#words[0] = local;
     this.#words[1] = remote;
@@ -364,7 +382,7 @@ export class TcpLayer {
       env: endpoint,
       config: this.#config,
       iss,
-      timestampOffset: this.#options.random.uint32(),
+      timestampOffset: this.#timestampOffset(endpoint),
       nowMs,
     });
     connection.key = remoteKey;
@@ -527,7 +545,7 @@ export class TcpLayer {
   // --- Input ----------------------------------------------------------------------------------
 
   /** An ICMP error quoting one of our segments (RFC 1122 §4.2.3.9, RFC 5927). */
-  #icmpError(error: TransportError, nowMs: number): void {
+  #icmpError(error: TransportError): void {
     const quoted = error.quoted;
     const headerLength = (quoted[0]! & 0x0f) * 4;
     if (headerLength < IPV4_HEADER_LENGTH || quoted.length < headerLength + 8) {
@@ -543,7 +561,7 @@ export class TcpLayer {
       this.drops.add('tcp.icmp-no-connection');
       return;
     }
-    connection.icmpError(error, readU32BE(quoted, headerLength + 4), nowMs);
+    connection.icmpError(error, readU32BE(quoted, headerLength + 4));
   }
 
   #input(delivery: Ipv4Delivery, nowMs: number): void {
@@ -679,7 +697,10 @@ export class TcpLayer {
     const cookie = this.#cookies.make(this.#words, 3, packet.sequence, mss, nowMs);
     this.traffic.add('tcp.syn-cookies-sent');
     const out = this.#synAckOptions;
-    const windowScale = options.windowScale >= 0 ? this.#rcvShift() : undefined;
+    // Announced only where the timestamp can carry the peer's shift back (see below): a shift
+    // announced and then forgotten would leave every window we send misread.
+    const windowScale =
+      options.hasTimestamp && options.windowScale >= 0 ? this.#rcvShift() : undefined;
     // RFC 2018 §2: SACK-Permitted answers the peer's only if this stack uses SACK.
     const sackPermitted = options.sackPermitted && this.#config.sack;
     const length = writeTcpOptions(out, 0, {
@@ -690,8 +711,9 @@ export class TcpLayer {
         ? {
             sackPermitted: sackPermitted,
             timestamp: {
+              // The connection's own clock (its offset, as #create gives it), less 64.
               value: SynCookies.encodeTimestampOptions(
-                (Math.floor(nowMs) - 64) >>> 0,
+                (Math.floor(nowMs) - 64 + this.#timestampOffsets.next(this.#words, 3, 0)) >>> 0,
                 options.windowScale >= 0 ? options.windowScale : undefined,
                 sackPermitted,
               ),

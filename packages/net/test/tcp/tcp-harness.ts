@@ -15,12 +15,12 @@ import type {
 import { type LinkConditions, SimNetwork, type SimNic } from '@oasis/sim';
 import {
   BROADCAST_MAC,
-  emitArp,
-  emitIpv4,
-  emitTcp,
   ETHERNET_HEADER_LENGTH,
   ETHERTYPE_ARP,
   ETHERTYPE_IPV4,
+  emitArp,
+  emitIpv4,
+  emitTcp,
   IP_PROTOCOL_TCP,
   Ipv4Packet,
   ipv4PseudoHeaderSum,
@@ -34,13 +34,14 @@ import {
   TCP_PSH,
   TCP_RST,
   TCP_SYN,
-  TcpPacket,
   type TcpOptionsOut,
+  TcpPacket,
   tcpOptionsLength,
   writeEthernetHeader,
   writeTcpOptions,
 } from '@oasis/wire';
 import { NetStack, type NetStackOptions } from '../../src/index.ts';
+import type { TcpFlow } from '../../src/tcp/tcp-flow.ts';
 import { runUntil } from '../sim-hosts.ts';
 
 type Connectable = Parameters<SimNetwork['connect']>[1];
@@ -513,4 +514,9 @@ export async function twoHosts(
   });
   await runUntil(network, a.stack.ping(b.address));
   return { network, lanSwitch, a, b };
+}
+
+/** The direct stack's snapshot of a flow's connection (TcpFlow.describe). */
+export function describeFlow(flow: Flow): Record<string, number | string | boolean> {
+  return (flow as TcpFlow).describe();
 }

@@ -7,7 +7,7 @@ import { describe, it } from 'node:test';
 import type { Flow } from '@oasis/runtime';
 import { TCP_ACK, TCP_SYN } from '@oasis/wire';
 import { runUntil } from '../sim-hosts.ts';
-import { pattern, RawPeer, readExactly, sameBytes, twoHosts } from './tcp-harness.ts';
+import { describeFlow, pattern, RawPeer, readExactly, sameBytes, twoHosts } from './tcp-harness.ts';
 
 /** One way across the switch: 25 ms on each host's link. */
 const LATENCY_MS = 25;
@@ -44,7 +44,7 @@ describe('TCP retransmission timing (RFC 6298)', () => {
     await runUntil(network, accepted);
     // The SYN-ACK echoes the fourth SYN's timestamp (RFC 7323 §4): the sample is the path's
     // 100 ms, not the 7.1 s since the first SYN. SRTT = R, RTTVAR = R/2, RTO = R + 4·R/2.
-    const state = flow.describe();
+    const state = describeFlow(flow);
     assert.equal(state['srttMs'], RTT_MS);
     assert.equal(state['rtoMs'], RTT_MS + 4 * (RTT_MS / 2));
     assert.equal(a.stack.counters()['tcp.retransmit-timeouts'], 3);
@@ -73,7 +73,7 @@ describe('TCP retransmission timing (RFC 6298)', () => {
     const flow = await runUntil(network, a.stack.tcp.connect({ address: b.address, port: 80 }));
     const server = await runUntil(network, accepted);
     // One sample so far, the handshake's: SRTT 100, RTTVAR 50, RTO 300 ms.
-    assert.equal(flow.describe()['rtoMs'], 300);
+    assert.equal(describeFlow(flow)['rtoMs'], 300);
     let dropped = 0;
     a.tap.dropOut = (s) => s.payload.length > 0 && dropped++ < 4;
     const data = pattern(1000, 1);
@@ -97,7 +97,7 @@ describe('TCP retransmission timing (RFC 6298)', () => {
       network,
       new Promise<void>((resolve) => {
         const check = (): void => {
-          if (flow.describe()['inFlight'] === 0) resolve();
+          if (describeFlow(flow)['inFlight'] === 0) resolve();
           else setImmediate(check);
         };
         check();
@@ -107,8 +107,8 @@ describe('TCP retransmission timing (RFC 6298)', () => {
     // With timestamps the ACK of a retransmission is measured too (RFC 7323 §4.1), since its
     // echo names the copy that arrived: R = 140 ms. RTTVAR = 3/4·50 + 1/4·|100 − 140| = 47.5,
     // SRTT = 7/8·100 + 1/8·140 = 105, and the new RTO (RFC 6298 §2.3) ends the backoff.
-    assert.equal(flow.describe()['srttMs'], 105);
-    assert.equal(flow.describe()['rtoMs'], 105 + 4 * 47.5);
+    assert.equal(describeFlow(flow)['srttMs'], 105);
+    assert.equal(describeFlow(flow)['rtoMs'], 105 + 4 * 47.5);
     const counters = a.stack.counters();
     assert.equal(counters['tcp.retransmit-timeouts'], 4);
     assert.equal(counters['tcp.retransmitted-segments'], 4);
@@ -156,18 +156,18 @@ describe('TCP retransmission timing (RFC 6298)', () => {
     const t0 = network.clock.nowMs();
     const flow = await runUntil(network, a.stack.tcp.connect({ address: '10.0.0.3', port: 80 }));
     assert.equal(network.clock.nowMs() - t0, RTT_MS);
-    assert.equal(flow.describe()['timestamps'], false);
-    assert.equal(flow.describe()['sack'], false);
+    assert.equal(describeFlow(flow)['timestamps'], false);
+    assert.equal(describeFlow(flow)['sack'], false);
     // The handshake was timed without timestamps (its SYN was sent once): RTO 300 ms.
-    assert.equal(flow.describe()['srttMs'], RTT_MS);
-    assert.equal(flow.describe()['rtoMs'], 300);
+    assert.equal(describeFlow(flow)['srttMs'], RTT_MS);
+    assert.equal(describeFlow(flow)['rtoMs'], 300);
 
     const settle = async (): Promise<void> => {
       await runUntil(
         network,
         new Promise<void>((resolve) => {
           const check = (): void => {
-            if (flow.describe()['inFlight'] === 0) resolve();
+            if (describeFlow(flow)['inFlight'] === 0) resolve();
             else setImmediate(check);
           };
           check();
@@ -185,8 +185,8 @@ describe('TCP retransmission timing (RFC 6298)', () => {
     await settle();
     assert.deepEqual(copiesSince(since), [0, 300]);
     assert.equal(network.clock.nowMs() - since, 300 + RTT_MS);
-    assert.equal(flow.describe()['srttMs'], RTT_MS);
-    assert.equal(flow.describe()['rtoMs'], 600);
+    assert.equal(describeFlow(flow)['srttMs'], RTT_MS);
+    assert.equal(describeFlow(flow)['rtoMs'], 600);
 
     // 2. New data, lost once: it waits the kept 600 ms, then backs off to 1200.
     ignoreNext = 1;
@@ -194,7 +194,7 @@ describe('TCP retransmission timing (RFC 6298)', () => {
     await flow.write(pattern(500, 2));
     await settle();
     assert.deepEqual(copiesSince(since), [0, 600]);
-    assert.equal(flow.describe()['rtoMs'], 1200);
+    assert.equal(describeFlow(flow)['rtoMs'], 1200);
 
     // 3. New data acknowledged at once: a valid sample (R = 100) recomputes the RTO:
     //    RTTVAR = 3/4·50 + 1/4·0 = 37.5, SRTT = 100, RTO = 100 + 150 = 250.
@@ -202,8 +202,8 @@ describe('TCP retransmission timing (RFC 6298)', () => {
     await flow.write(pattern(500, 3));
     await settle();
     assert.deepEqual(copiesSince(since), [0]);
-    assert.equal(flow.describe()['srttMs'], RTT_MS);
-    assert.equal(flow.describe()['rtoMs'], 250);
+    assert.equal(describeFlow(flow)['srttMs'], RTT_MS);
+    assert.equal(describeFlow(flow)['rtoMs'], 250);
     assert.equal(acked, (peer.received[0]!.seq + 1 + 1500) >>> 0);
     assert.equal(a.stack.counters()['tcp.retransmit-timeouts'], 2);
   });

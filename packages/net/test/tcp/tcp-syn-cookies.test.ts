@@ -8,6 +8,7 @@ import type { Flow } from '@oasis/runtime';
 import { TCP_ACK, TCP_PSH, TCP_RST, TCP_SYN } from '@oasis/wire';
 import { runUntil } from '../sim-hosts.ts';
 import {
+  describeFlow,
   pattern,
   RawPeer,
   readAll,
@@ -18,10 +19,6 @@ import {
 } from './tcp-harness.ts';
 
 const LATENCY_MS = 5;
-
-function describeFlow(flow: Flow): Record<string, number | string | boolean> {
-  return (flow as Flow & { describe(): Record<string, number | string | boolean> }).describe();
-}
 
 /** An echo-and-invert server on b:80 that closes after the client does. */
 async function serve(hosts: TwoHosts): Promise<Flow[]> {
@@ -65,7 +62,8 @@ async function exchange(hosts: TwoHosts, size: number, seed: number): Promise<Fl
   return flow;
 }
 
-function mss(hosts: TwoHosts) {
+/** Where the raw peers send: host b. */
+function hostB(hosts: TwoHosts) {
   return { mac: hosts.b.mac, ip: hosts.b.ip };
 }
 
@@ -102,14 +100,22 @@ describe('TCP SYN cookies (RFC 4987 §3.6)', () => {
     const flooder = new RawPeer(network, lanSwitch, 'flooder', '10.0.0.66', {
       latencyMs: LATENCY_MS,
     });
+    // b learns the flooder's MAC first, so that no SYN-ACK waits for ARP.
+    flooder.introduce(b.ip);
+    network.run(100);
     for (let i = 0; i < 50; i++) {
-      flooder.send(mss(hosts), {
+      flooder.send(hostB(hosts), {
         sourcePort: 20_000 + i,
         destinationPort: 80,
         seq: 1000 * i,
         flags: TCP_SYN,
         window: 65535,
-        options: { mss: 1460, sackPermitted: true, windowScale: 7, timestamp: { value: i + 1, echo: 0 } },
+        options: {
+          mss: 1460,
+          sackPermitted: true,
+          windowScale: 7,
+          timestamp: { value: i + 1, echo: 0 },
+        },
       });
     }
     network.run(100);
@@ -142,7 +148,7 @@ describe('TCP SYN cookies (RFC 4987 §3.6)', () => {
     const accepted = new Promise<Flow>((resolve) => listener.onConnection(resolve));
     const peer = new RawPeer(network, lanSwitch, 'peer', '10.0.0.7', { latencyMs: LATENCY_MS });
     // An ACK out of nowhere: no SYN-ACK was sent for it.
-    peer.send(mss(hosts), {
+    peer.send(hostB(hosts), {
       sourcePort: 30_000,
       destinationPort: 80,
       seq: 12345,
@@ -159,7 +165,7 @@ describe('TCP SYN cookies (RFC 4987 §3.6)', () => {
     // A real SYN, then its third segment with the cookie off by one.
     const clientIsn = 0x5000_0000;
     const tsOptions = { timestamp: { value: 100, echo: 0 } };
-    peer.send(mss(hosts), {
+    peer.send(hostB(hosts), {
       sourcePort: 30_001,
       destinationPort: 80,
       seq: clientIsn,
@@ -183,19 +189,26 @@ describe('TCP SYN cookies (RFC 4987 §3.6)', () => {
       window: 1024,
       options: { timestamp: { value: 101, echo: synAck.tsValue! } },
     });
-    peer.send(mss(hosts), third((synAck.seq + 2) >>> 0));
+    peer.send(hostB(hosts), third((synAck.seq + 2) >>> 0));
     network.run(100);
     assert.equal(b.stack.drops()['tcp.bad-cookie'], 2);
     assert.equal(peer.received.at(-1)!.flags, TCP_RST);
     assert.equal(peer.received.at(-1)!.seq, (synAck.seq + 2) >>> 0);
     // The echoed timestamp carries the options: a tampered echo is refused too.
-    peer.send(mss(hosts), { ...third((synAck.seq + 1) >>> 0), options: { timestamp: { value: 101, echo: synAck.tsValue! | 0x20 } } });
+    peer.send(hostB(hosts), {
+      ...third((synAck.seq + 1) >>> 0),
+      options: { timestamp: { value: 101, echo: synAck.tsValue! | 0x20 } },
+    });
     network.run(100);
     assert.equal(b.stack.drops()['tcp.bad-cookie'], 3);
     assert.equal(b.stack.counters()['tcp.syn-cookies-accepted'] ?? 0, 0);
 
     // The right cookie, with data on it.
-    peer.send(mss(hosts), { ...third((synAck.seq + 1) >>> 0), flags: TCP_ACK | TCP_PSH, payload: pattern(100, 5) });
+    peer.send(hostB(hosts), {
+      ...third((synAck.seq + 1) >>> 0),
+      flags: TCP_ACK | TCP_PSH,
+      payload: pattern(100, 5),
+    });
     const flow = await runUntil(network, accepted);
     assert.ok(sameBytes(await runUntil(network, readExactly(flow, 100)), pattern(100, 5)));
     assert.equal(b.stack.counters()['tcp.syn-cookies-accepted'], 1);
@@ -217,7 +230,7 @@ describe('TCP SYN cookies (RFC 4987 §3.6)', () => {
     const listener = await b.stack.tcp.listen({ port: 80 });
     const accepted = new Promise<Flow>((resolve) => listener.onConnection(resolve));
     const peer = new RawPeer(network, lanSwitch, 'peer', '10.0.0.7', { latencyMs: LATENCY_MS });
-    peer.send(mss(hosts), {
+    peer.send(hostB(hosts), {
       sourcePort: 30_002,
       destinationPort: 80,
       seq: 77,
@@ -233,7 +246,7 @@ describe('TCP SYN cookies (RFC 4987 §3.6)', () => {
     assert.equal(synAck.windowScale, -1);
     assert.equal(synAck.sackPermitted, false);
     assert.equal(synAck.tsValue, undefined);
-    peer.send(mss(hosts), {
+    peer.send(hostB(hosts), {
       sourcePort: 30_002,
       destinationPort: 80,
       seq: 78,
