@@ -126,6 +126,8 @@ export class TcpConnection {
   state: TcpState = 'CLOSED';
   /** Set by the layer: what identifies the connection there. */
   key = 0;
+  /** The layer's timer queue: the deadline this connection is queued under. */
+  queuedAt = Number.POSITIVE_INFINITY;
   events: TcpConnectionEvents = NO_EVENTS;
   readonly sendBuffer: SendBuffer;
   readonly receiveBuffer = new ReceiveBuffer();

@@ -33,6 +33,7 @@ import type { Icmpv4Layer, TransportError } from '../icmpv4-layer.ts';
 import { parseIpv4Text } from '../ip-address-text.ts';
 import type { Ipv4Delivery, Ipv4Layer, Ipv4Path } from '../ipv4-layer.ts';
 import { TokenBucket } from '../token-bucket.ts';
+import { DeadlineQueue } from './deadline-queue.ts';
 import { InitialSequenceGenerator } from './initial-sequence.ts';
 import { seqAdd, seqGt } from './sequence.ts';
 import { SynCookies } from './syn-cookies.ts';
@@ -160,6 +161,7 @@ export class TcpLayer {
   readonly #endpoints = new Map<TcpConnection, Ipv4Endpoint>();
   readonly #listeners = new Map<number, PortListeners>();
   readonly #dirty: TcpConnection[] = [];
+  readonly #timers = new DeadlineQueue<TcpConnection>();
   readonly #isn: InitialSequenceGenerator;
   readonly #cookies: SynCookies;
   /**
@@ -515,23 +517,20 @@ export class TcpLayer {
       if (endpoint === undefined) continue;
       endpoint.dirty = false;
       connection.flush(nowMs);
+      this.#timers.schedule(connection);
     }
     this.#dirty.length = 0;
   }
 
   poll(nowMs: number): void {
-    for (const connection of this.#endpoints.keys()) {
-      if (connection.pollAt() <= nowMs) connection.poll(nowMs);
-    }
+    this.#timers.runDue(nowMs, (connection) => {
+      if (connection.state !== 'CLOSED') connection.poll(nowMs);
+    });
   }
 
   pollAt(): number | undefined {
-    let earliest = Number.POSITIVE_INFINITY;
-    for (const connection of this.#endpoints.keys()) {
-      const at = connection.pollAt();
-      if (at < earliest) earliest = at;
-    }
-    return earliest === Number.POSITIVE_INFINITY ? undefined : earliest;
+    const at = this.#timers.nextAt;
+    return at === Number.POSITIVE_INFINITY ? undefined : at;
   }
 
   /** Resets every connection and forgets the listeners. */
@@ -608,6 +607,7 @@ export class TcpLayer {
         connection.timeWaitAcceptsSyn(packet, options);
       if (!reopen) {
         connection.input(packet, options, nowMs);
+        this.#timers.schedule(connection);
         return;
       }
       // RFC 9293 §3.6.1, RFC 6191: a new incarnation from TIME-WAIT.
@@ -799,6 +799,7 @@ export class TcpLayer {
     );
     this.#handOver(listener, endpoint, connection);
     if (connection.state !== 'CLOSED') connection.input(packet, options, nowMs);
+    this.#timers.schedule(connection);
   }
 
   /** RFC 9293 §3.10.7.1: the reset that answers a segment for no connection. */
