@@ -8,7 +8,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createLogger, lineSink, SystemClock, SystemRandom, SystemSleep } from '@oasis/core';
 import { createNetStack, type NetStack, type NetStackOptions } from '@oasis/net';
-import { PcapFileCapture, TapDevice } from '@oasis/node';
+import { PcapFileCapture, TapDevice, type TapDeviceOptions } from '@oasis/node';
+import type { NetDevice } from '@oasis/runtime';
 import { NetNamespace } from './netns.ts';
 import { run } from './tools.ts';
 
@@ -24,6 +25,16 @@ export interface DirectStackFixture {
   close(): Promise<void>;
 }
 
+export interface DirectStackDeviceOptions {
+  /** false: no virtio-net header, so no offloads, and every checksum in the capture complete. */
+  readonly vnetHeader?: TapDeviceOptions['vnetHeader'];
+  /**
+   * A NetDevice wrapper (fault injection, say) around the TAP device, under the capture: the
+   * capture shows what the stack sent and what reached it.
+   */
+  readonly wrap?: (device: NetDevice) => NetDevice;
+}
+
 /**
  * Opens the fixture; `tag` keeps the namespace and interface names of test files apart. On a
  * failure half-way, what was created is removed before the error propagates.
@@ -31,6 +42,7 @@ export interface DirectStackFixture {
 export async function openDirectStack(
   tag: string,
   options: Partial<NetStackOptions> = {},
+  deviceOptions: DirectStackDeviceOptions = {},
 ): Promise<DirectStackFixture> {
   // Interface names have at most 15 bytes; a pid has at most 7 digits.
   const tapName = `o${tag}${process.pid}`.slice(0, 15);
@@ -41,8 +53,14 @@ export async function openDirectStack(
   let device: TapDevice | undefined;
   let stack: NetStack | undefined;
   try {
-    device = await TapDevice.open({ name: tapName, mtu: 1500 });
-    const capture = PcapFileCapture.open(device, clock, pcapPath, { resolution: 'ns' });
+    device = await TapDevice.open({
+      name: tapName,
+      mtu: 1500,
+      ...(deviceOptions.vnetHeader === undefined ? {} : { vnetHeader: deviceOptions.vnetHeader }),
+    });
+    const capture = PcapFileCapture.open(deviceOptions.wrap?.(device) ?? device, clock, pcapPath, {
+      resolution: 'ns',
+    });
     namespace = new NetNamespace(`oasis-${tag}-${process.pid}`);
     run('ip', ['link', 'set', tapName, 'netns', namespace.name]);
     namespace.ip(['addr', 'add', `${KERNEL_ADDRESS}/24`, 'dev', tapName]);

@@ -1098,7 +1098,14 @@ export class TcpConnection {
     }
     const maxSegment = this.#env.maxSegmentLength(this, nowMs);
     const headerLength = TCP_HEADER_LENGTH + (this.#timestamps ? TIMESTAMP_OPTION_LENGTH : 0);
-    const burst = Math.max(mss, Math.floor((maxSegment - headerLength) / mss) * mss);
+    // A super-frame carries at most a quarter of the congestion window, so a window is several
+    // frames and draws several ACKs: one lost frame or ACK then shows as duplicate ACKs and SACK
+    // blocks rather than as silence until the retransmission timeout.
+    const quarter = Math.floor(this.#cc.cwnd / 4 / mss) * mss;
+    const burst = Math.max(
+      mss,
+      Math.min(Math.floor((maxSegment - headerLength) / mss) * mss, quarter),
+    );
     for (;;) {
       const available = this.#newDataAvailable();
       const inFlight = seqDiff(this.#sndNxt, this.#sndUna);
@@ -1318,11 +1325,26 @@ export class TcpConnection {
     return field;
   }
 
+  /**
+   * Whether reading opened the window enough to say so in a segment of its own: only while the
+   * peer may still send (not after its FIN: a closed peer answers with a reset), and only when
+   * the window would at least double and grow by two segments, as Linux does; ACKs of data
+   * carry smaller changes anyway.
+   */
   #windowUpdateDue(): boolean {
-    const offered = seqDiff(this.#rcvAdv, this.#rcvNxt);
+    if (this.#peerFinished) return false;
+    switch (this.state) {
+      case 'ESTABLISHED':
+      case 'FIN-WAIT-1':
+      case 'FIN-WAIT-2':
+        break;
+      default:
+        return false;
+    }
+    const offered = Math.max(seqDiff(this.#rcvAdv, this.#rcvNxt), 0);
     const free = this.#config.receiveBufferBytes - this.receiveBuffer.length;
     const threshold = Math.min(this.#config.receiveBufferBytes / 2, 2 * this.#effectiveMss());
-    return free - offered >= threshold;
+    return free - offered >= threshold && free >= 2 * offered;
   }
 
   // --- Timers ---------------------------------------------------------------------------------
