@@ -656,13 +656,8 @@ export class TcpLayer {
       this.drops.add('tcp.connection-limit');
       return;
     }
-    let path: Ipv4Path;
-    try {
-      path = this.ip.path(source, destination);
-    } catch {
-      this.drops.add('tcp.no-route');
-      return;
-    }
+    const path = this.#replyPath(source, destination);
+    if (path === undefined) return;
     if (listener.halfOpen >= this.#config.synBacklog || listener.backlogFull) {
       this.#sendCookie(path, packet, options, source, destination, nowMs);
       return;
@@ -772,13 +767,8 @@ export class TcpLayer {
       this.drops.add('tcp.bad-cookie');
       return;
     }
-    let path: Ipv4Path;
-    try {
-      path = this.ip.path(source, destination);
-    } catch {
-      this.drops.add('tcp.no-route');
-      return;
-    }
+    const path = this.#replyPath(source, destination);
+    if (path === undefined) return;
     this.traffic.add('tcp.syn-cookies-accepted');
     const endpoint = new Ipv4Endpoint(
       this,
@@ -802,14 +792,20 @@ export class TcpLayer {
     this.#timers.schedule(connection);
   }
 
+  /** The way back to a segment's sender from the address it was sent to; undefined (counted) without a route. */
+  #replyPath(source: number, destination: number): Ipv4Path | undefined {
+    try {
+      return this.ip.path(source, destination);
+    } catch {
+      this.drops.add('tcp.no-route');
+      return undefined;
+    }
+  }
+
   /** RFC 9293 §3.10.7.1: the reset that answers a segment for no connection. */
   #reset(packet: TcpPacket, source: number, destination: number, nowMs: number): void {
-    let path: Ipv4Path;
-    try {
-      path = this.ip.path(source, destination);
-    } catch {
-      return;
-    }
+    const path = this.#replyPath(source, destination);
+    if (path === undefined) return;
     const segment = this.#control;
     const flags = packet.flags;
     if ((flags & TCP_ACK) !== 0) {
