@@ -44,7 +44,7 @@ export class IperfServer {
     listener.onConnection((flow) => void this.#accept(flow));
   }
 
-  /** Listens on TCP. Rejects as `TcpStack.listen` does (ENOTSUP on a stack without TCP). */
+  /** Listens on TCP. Rejects as `TcpStack.listen` does (EADDRINUSE, EINVAL, ...). */
   static async listen(options: IperfServerOptions): Promise<IperfServer> {
     const listener = await options.net.tcp.listen({
       port: options.port,

@@ -3,7 +3,6 @@
 // --get-server-output; one test at a time, as iperf3's own server. It uses only the Stack
 // contract, so the same code measures the host's sockets (`node`) and Oasis' own TCP/IP.
 
-import { isOasisError } from '@oasis/core';
 import { arg, defineUnikernel, device } from '@oasis/runtime';
 import { IperfServer } from './iperf-server.ts';
 
@@ -25,15 +24,7 @@ export default defineUnikernel({
     }),
   },
   async start({ net, log, clock, sleep }, { port, address }, { signal }) {
-    let server: IperfServer;
-    try {
-      server = await IperfServer.listen({ net, log, clock, sleep, port, address });
-    } catch (error) {
-      if (isOasisError(error, 'ENOTSUP')) {
-        throw new Error(`iperf needs TCP, which this stack does not have yet (${net.describe()})`);
-      }
-      throw error;
-    }
+    const server = await IperfServer.listen({ net, log, clock, sleep, port, address });
     signal.addEventListener('abort', () => void server.close());
     log.info('listening', { address, port: server.port, stack: net.describe() });
   },

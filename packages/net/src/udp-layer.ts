@@ -16,14 +16,12 @@ import {
   UdpPacket,
   udpChecksumValid,
 } from '@oasis/wire';
+import { findEphemeralPort } from './ephemeral-port.ts';
 import type { Icmpv4Layer } from './icmpv4-layer.ts';
 import { parseIpv4Text } from './ip-address-text.ts';
 import type { Ipv4Delivery, Ipv4Layer } from './ipv4-layer.ts';
 import { DirectUdpSocket } from './udp-socket.ts';
 
-/** RFC 6335 §6: the dynamic (ephemeral) port range. */
-const EPHEMERAL_FIRST = 49152;
-const EPHEMERAL_COUNT = 65536 - EPHEMERAL_FIRST;
 /** The largest UDP payload in one IPv4 datagram: 65535 - 20 (IP) - 8 (UDP). */
 export const UDP_MAX_PAYLOAD = 65507;
 
@@ -102,13 +100,11 @@ export class UdpLayer {
   }
 
   #ephemeralPort(address: number): number {
-    // RFC 6056 §3.3.1: start at a random point of the range and search from there.
-    const start = this.#options.random.below(EPHEMERAL_COUNT);
-    for (let i = 0; i < EPHEMERAL_COUNT; i++) {
-      const port = EPHEMERAL_FIRST + ((start + i) % EPHEMERAL_COUNT);
-      if (this.#available(port, address)) return port;
+    const port = findEphemeralPort(this.#options.random, (p) => this.#available(p, address));
+    if (port === undefined) {
+      throw new OasisError('EADDRINUSE', 'every ephemeral UDP port (49152-65535) is in use');
     }
-    throw new OasisError('EADDRINUSE', 'every ephemeral UDP port (49152-65535) is in use');
+    return port;
   }
 
   unbind(socket: DirectUdpSocket): void {

@@ -59,3 +59,10 @@ export const TCP_DEFAULTS: TcpConfig = {
   challengeAckRate: 1000,
   sack: true,
 };
+
+/** RFC 7323 §2.3: the smallest shift that fits `receiveBufferBytes` in the 16-bit window field, at most 14. */
+export function receiveWindowShift(receiveBufferBytes: number): number {
+  let shift = 0;
+  while (shift < 14 && receiveBufferBytes >> shift > 0xffff) shift++;
+  return shift;
+}

@@ -36,7 +36,7 @@ import { RttEstimator } from './rtt-estimator.ts';
 import { SackScoreboard } from './sack-scoreboard.ts';
 import { SendBuffer } from './send-buffer.ts';
 import { seqAdd, seqDiff, seqGe, seqGt, seqLe, seqLt, seqMax } from './sequence.ts';
-import type { TcpConfig } from './tcp-config.ts';
+import { receiveWindowShift, type TcpConfig } from './tcp-config.ts';
 
 /** RFC 9293 §3.3.2, without LISTEN (a listener is not a connection here). */
 export type TcpState =
@@ -251,9 +251,7 @@ export class TcpConnection {
     });
     this.#scoreboard = new SackScoreboard(DEFAULT_SEND_MSS);
     this.#cc = createCongestionControl(init.config.congestion, DEFAULT_SEND_MSS, init.nowMs);
-    let shift = 0;
-    while (shift < MAX_WINDOW_SHIFT && init.config.receiveBufferBytes >> shift > 0xffff) shift++;
-    this.#rcvShift = shift;
+    this.#rcvShift = receiveWindowShift(init.config.receiveBufferBytes);
   }
 
   // --- Opening -------------------------------------------------------------------------------
@@ -339,10 +337,6 @@ export class TcpConnection {
 
   get localMss(): number {
     return this.#env.pathSegmentLength(this) - TCP_HEADER_LENGTH;
-  }
-
-  get sendMss(): number {
-    return this.#effectiveMss();
   }
 
   /** Whether `write` may queue data (the connection is open for sending). */
@@ -939,16 +933,9 @@ export class TcpConnection {
   }
 
   #deliver(piece: Uint8Array): void {
-    this.#rcvNxtBytes += piece.length;
     if (this.#discardInput) return;
     this.receiveBuffer.push(piece);
     this.events.readable();
-  }
-
-  #rcvNxtBytes = 0;
-
-  get bytesReceived(): number {
-    return this.#rcvNxtBytes;
   }
 
   #enterTimeWait(nowMs: number): void {

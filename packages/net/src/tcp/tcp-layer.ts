@@ -29,6 +29,7 @@ import {
   writeTcpHeader,
   writeTcpOptions,
 } from '@oasis/wire';
+import { findEphemeralPort } from '../ephemeral-port.ts';
 import type { Icmpv4Layer, TransportError } from '../icmpv4-layer.ts';
 import { parseIpv4Text } from '../ip-address-text.ts';
 import type { Ipv4Delivery, Ipv4Layer, Ipv4Path } from '../ipv4-layer.ts';
@@ -37,15 +38,13 @@ import { DeadlineQueue } from './deadline-queue.ts';
 import { InitialSequenceGenerator } from './initial-sequence.ts';
 import { seqAdd, seqGt } from './sequence.ts';
 import { SynCookies } from './syn-cookies.ts';
-import type { TcpConfig } from './tcp-config.ts';
+import { receiveWindowShift, type TcpConfig } from './tcp-config.ts';
 import { type SegmentOut, TcpConnection, type TcpConnectionEnvironment } from './tcp-connection.ts';
 import { TcpFlow } from './tcp-flow.ts';
 import { DirectTcpListener } from './tcp-listener.ts';
 
-/** RFC 6335 §6: the dynamic (ephemeral) port range. */
-const EPHEMERAL_FIRST = 49152;
-const EPHEMERAL_COUNT = 65536 - EPHEMERAL_FIRST;
 const IPV4_HEADER_LENGTH = 20;
+const NO_OPTIONS = new Uint8Array(0);
 const DEFAULT_BACKLOG = 128;
 
 export interface TcpLayerOptions {
@@ -178,7 +177,7 @@ export class TcpLayer {
     ack: 0,
     flags: 0,
     window: 0,
-    options: new Uint8Array(0),
+    options: NO_OPTIONS,
     dataOffset: 0,
     dataLength: 0,
     segmentSize: 0,
@@ -255,12 +254,14 @@ export class TcpLayer {
   }
 
   #ephemeralListenPort(address: number): number {
-    const start = this.#options.random.below(EPHEMERAL_COUNT);
-    for (let i = 0; i < EPHEMERAL_COUNT; i++) {
-      const port = EPHEMERAL_FIRST + ((start + i) % EPHEMERAL_COUNT);
-      if (this.#listenAvailable(port, address) && !this.#connections.has(port)) return port;
+    const port = findEphemeralPort(
+      this.#options.random,
+      (p) => this.#listenAvailable(p, address) && !this.#connections.has(p),
+    );
+    if (port === undefined) {
+      throw new OasisError('EADDRINUSE', 'every ephemeral TCP port (49152-65535) is in use');
     }
-    throw new OasisError('EADDRINUSE', 'every ephemeral TCP port (49152-65535) is in use');
+    return port;
   }
 
   #unlisten(listener: DirectTcpListener): void {
@@ -342,14 +343,16 @@ export class TcpLayer {
     nowMs: () => this.#options.nowMs(),
   };
 
-  /** RFC 6056 §3.3.1: a random start, then the first port free towards this peer. */
+  /** The first ephemeral port free towards this peer (RFC 6056 §3.3.1). */
   #ephemeralPort(remoteKey: number): number {
-    const start = this.#options.random.below(EPHEMERAL_COUNT);
-    for (let i = 0; i < EPHEMERAL_COUNT; i++) {
-      const port = EPHEMERAL_FIRST + ((start + i) % EPHEMERAL_COUNT);
-      if (!this.#listeners.has(port) && !this.#connections.get(port)?.has(remoteKey)) return port;
+    const port = findEphemeralPort(
+      this.#options.random,
+      (p) => !this.#listeners.has(p) && !this.#connections.get(p)?.has(remoteKey),
+    );
+    if (port === undefined) {
+      throw new OasisError('EADDRNOTAVAIL', 'every ephemeral TCP port towards that peer is in use');
     }
-    throw new OasisError('EADDRNOTAVAIL', 'every ephemeral TCP port towards that peer is in use');
+    return port;
   }
 
   #nextIsn(endpoint: Ipv4Endpoint, nowMs: number): number {
@@ -695,7 +698,9 @@ export class TcpLayer {
     // Announced only where the timestamp can carry the peer's shift back (see below): a shift
     // announced and then forgotten would leave every window we send misread.
     const windowScale =
-      options.hasTimestamp && options.windowScale >= 0 ? this.#rcvShift() : undefined;
+      options.hasTimestamp && options.windowScale >= 0
+        ? receiveWindowShift(this.#config.receiveBufferBytes)
+        : undefined;
     // RFC 2018 §2: SACK-Permitted answers the peer's only if this stack uses SACK.
     const sackPermitted = options.sackPermitted && this.#config.sack;
     const length = writeTcpOptions(out, 0, {
@@ -725,20 +730,7 @@ export class TcpLayer {
     segment.options = out.subarray(0, length);
     segment.dataLength = 0;
     segment.segmentSize = 0;
-    const endpoint = new Ipv4Endpoint(
-      this,
-      path,
-      packet.destinationPort,
-      source,
-      packet.sourcePort,
-    );
-    this.transmit(endpoint, undefined, segment, nowMs);
-  }
-
-  #rcvShift(): number {
-    let shift = 0;
-    while (shift < 14 && this.#config.receiveBufferBytes >> shift > 0xffff) shift++;
-    return shift;
+    this.#reply(path, packet, source, segment, nowMs);
   }
 
   /** The third segment of a handshake we answered with a cookie. */
@@ -802,6 +794,24 @@ export class TcpLayer {
     }
   }
 
+  /** Sends `segment` back to the sender of `packet`, for which no connection is kept. */
+  #reply(
+    path: Ipv4Path,
+    packet: TcpPacket,
+    source: number,
+    segment: SegmentOut,
+    nowMs: number,
+  ): void {
+    const endpoint = new Ipv4Endpoint(
+      this,
+      path,
+      packet.destinationPort,
+      source,
+      packet.sourcePort,
+    );
+    this.transmit(endpoint, undefined, segment, nowMs);
+  }
+
   /** RFC 9293 §3.10.7.1: the reset that answers a segment for no connection. */
   #reset(packet: TcpPacket, source: number, destination: number, nowMs: number): void {
     const path = this.#replyPath(source, destination);
@@ -822,17 +832,10 @@ export class TcpLayer {
       segment.flags = TCP_RST | TCP_ACK;
     }
     segment.window = 0;
-    segment.options = new Uint8Array(0);
+    segment.options = NO_OPTIONS;
     segment.dataLength = 0;
     segment.segmentSize = 0;
     this.traffic.add('tcp.resets-sent');
-    const endpoint = new Ipv4Endpoint(
-      this,
-      path,
-      packet.destinationPort,
-      source,
-      packet.sourcePort,
-    );
-    this.transmit(endpoint, undefined, segment, nowMs);
+    this.#reply(path, packet, source, segment, nowMs);
   }
 }
