@@ -1,0 +1,15 @@
+// @oasis/dns: the Domain Name System over the `Stack` contract, so it runs on every target.
+// Platform-neutral. Wire codec (RFC 1035, EDNS RFC 6891, unknown types RFC 3597) with name
+// compression and decompression limits; decoding never throws and refuses bad input with a
+// reason to count.
+
+export * from './wire/constants.ts';
+export * from './wire/dns-reader.ts';
+export * from './wire/dns-wire-error.ts';
+export * from './wire/dns-writer.ts';
+export * from './wire/edns.ts';
+export * from './wire/message.ts';
+export * from './wire/name.ts';
+export * from './wire/rdata/rdata-codec.ts';
+export * from './wire/rdata/record-data.ts';
+export * from './wire/rdata/registry.ts';
