@@ -2,7 +2,8 @@
 // exit 64, as sysexits.h's EX_USAGE), print `--help`, open the devices and start the service
 // (failure: the error on stderr, exit 1), then run until SIGINT or SIGTERM, when the service is
 // stopped and its devices closed (flows ended, block devices flushed) before the process exits.
-// A second signal exits at once.
+// A second signal exits at once. SIGHUP asks the service to reload its configuration, SIGUSR1 to
+// log its state.
 
 import { isOasisError } from '@oasis/core';
 import {
@@ -49,6 +50,11 @@ export async function runMain(
   };
   process.on('SIGINT', stop);
   process.on('SIGTERM', stop);
+  process.on('SIGHUP', () => {
+    logger.info('reloading', { signal: 'SIGHUP' });
+    running.reload();
+  });
+  process.on('SIGUSR1', () => running.report());
 }
 
 /** Writes `service: message` on stderr and exits with `code`. */

@@ -79,6 +79,13 @@ export interface StartContext {
   readonly target: string;
   /** Aborts when the service is asked to stop (SIGINT, SIGTERM, the end of a simulation). */
   readonly signal: AbortSignal;
+  /**
+   * Calls `listener` when the service is asked to reload its configuration (SIGHUP on a
+   * process). The service keeps serving with its old configuration if the new one is bad.
+   */
+  onReload(listener: () => void): void;
+  /** Calls `listener` when the service is asked to log its state and counters (SIGUSR1). */
+  onReport(listener: () => void): void;
 }
 
 export interface UnikernelDefinition<

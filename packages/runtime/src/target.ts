@@ -77,6 +77,10 @@ export function prefixedKey(prefix: string, name: string): string {
 export interface RunningUnikernel {
   /** Asks the service to stop, then closes its devices and the environment. */
   stop(): Promise<void>;
+  /** Asks the service to reload its configuration (its `onReload` listeners). */
+  reload(): void;
+  /** Asks the service to log its state (its `onReport` listeners). */
+  report(): void;
   readonly environment: TargetEnvironment;
 }
 
@@ -192,6 +196,17 @@ export class UnikernelLauncher {
     const environment = await target.environment(definition.name, values);
     const closers: Array<() => Promise<void>> = [() => environment.close()];
     const controller = new AbortController();
+    const reloadListeners: Array<() => void> = [];
+    const reportListeners: Array<() => void> = [];
+    const notify = (listeners: ReadonlyArray<() => void>, what: string): void => {
+      for (const listener of listeners) {
+        try {
+          listener();
+        } catch (error) {
+          environment.value.logger.error(`${what} failed`, { error });
+        }
+      }
+    };
     const stop = async (): Promise<void> => {
       controller.abort();
       for (const close of closers.reverse().splice(0)) {
@@ -228,11 +243,18 @@ export class UnikernelLauncher {
       await definition.start(devices as never, serviceValues as never, {
         target: target.name,
         signal: controller.signal,
+        onReload: (listener) => void reloadListeners.push(listener),
+        onReport: (listener) => void reportListeners.push(listener),
       });
     } catch (error) {
       await stop();
       throw error;
     }
-    return { stop, environment: environment.value };
+    return {
+      stop,
+      reload: () => notify(reloadListeners, 'reload'),
+      report: () => notify(reportListeners, 'report'),
+      environment: environment.value,
+    };
   }
 }

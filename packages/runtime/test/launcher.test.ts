@@ -121,6 +121,36 @@ describe('UnikernelLauncher', () => {
     ]);
   });
 
+  it('passes reload and report requests to the listeners the service installed', async () => {
+    const heard: string[] = [];
+    const service = defineUnikernel({
+      name: 'listener',
+      doc: 'listens',
+      devices: { log: device.logger() },
+      args: {},
+      async start(_devices, _args, context) {
+        context.onReload(() => heard.push('reload'));
+        context.onReload(() => {
+          throw new Error('a bad configuration');
+        });
+        context.onReload(() => heard.push('reload after a failing listener'));
+        context.onReport(() => heard.push('report'));
+      },
+    });
+    const running = await new UnikernelLauncher(service, recordingTarget([])).start({});
+    running.reload();
+    running.report();
+    running.reload();
+    assert.deepEqual(heard, [
+      'reload',
+      'reload after a failing listener',
+      'report',
+      'reload',
+      'reload after a failing listener',
+    ]);
+    await running.stop();
+  });
+
   it('turns a device refusing its values into a usage error, closing what was opened', async () => {
     const events: string[] = [];
     const refusal = new OasisError('EINVAL', 'no such address');
