@@ -23,19 +23,28 @@ export const hostStackProvider: DeviceProvider<'stack'> = {
   },
 };
 
-/** `--NAME DIR`; optional when `embedded` holds a tree for the device. */
+/**
+ * `--NAME DIR`; optional when `embedded` holds a tree for the device or the declaration names a
+ * default directory.
+ */
 export function hostKvRoProvider(
   embedded: Readonly<Record<string, EmbeddedTree>> = {},
 ): DeviceProvider<'kvRo'> {
   return {
-    args: ({ name }) => ({
+    args: ({ name, declaration }) => ({
       [name]:
-        embedded[name] === undefined
-          ? arg.string({ doc: 'the host directory to read', placeholder: 'DIR', required: true })
-          : arg.string({
+        embedded[name] !== undefined
+          ? arg.string({
               doc: 'a host directory to read instead of the tree embedded at build time',
               placeholder: 'DIR',
-            }),
+            })
+          : declaration.defaultDirectory !== undefined
+            ? arg.string({
+                doc: 'the host directory to read',
+                placeholder: 'DIR',
+                default: declaration.defaultDirectory,
+              })
+            : arg.string({ doc: 'the host directory to read', placeholder: 'DIR', required: true }),
     }),
     async open({ name }, values, environment) {
       const directory = values[name];

@@ -38,6 +38,11 @@ export interface DeviceDeclaration<K extends DeviceKind = DeviceKind> {
   readonly doc: string;
   /** For a block device: bytes per sector (default 512). */
   readonly sectorSize?: number;
+  /**
+   * For a read-only tree: the host directory read when none is given (`.`: file names are
+   * relative to where the service was started, as a command-line user expects).
+   */
+  readonly defaultDirectory?: string;
 }
 
 export type DeviceDeclarations = Readonly<Record<string, DeviceDeclaration>>;
@@ -55,7 +60,10 @@ export const device = {
   /** A TCP/UDP network stack. */
   stack: declare('stack', 'the network'),
   /** A read-only key-value tree: a host directory, or a tree embedded at build time. */
-  kvRo: declare('kvRo', 'a read-only file tree'),
+  kvRo: (
+    doc = 'a read-only file tree',
+    options: { defaultDirectory?: string } = {},
+  ): DeviceDeclaration<'kvRo'> => ({ kind: 'kvRo', doc, ...options }),
   /** A read-write key-value tree: a host directory, or memory. */
   kvRw: declare('kvRw', 'a read-write file tree'),
   /** A block device: a host file, or memory. */
