@@ -5,26 +5,10 @@
 
 import assert from 'node:assert/strict';
 import { spawn, spawnSync } from 'node:child_process';
-import { createServer } from 'node:net';
 import { after, before, describe, it } from 'node:test';
+import { freePort } from './free-port.ts';
 import { type BuiltService, buildService, ServiceProcess } from './service-process.ts';
 import { run, skipUnless } from './tools.ts';
-
-/** A port no one listens on now (TCP; UDP tests bind the same number). */
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen({ host: '127.0.0.1', port: 0 }, () => {
-      const address = server.address();
-      server.close(() =>
-        typeof address === 'object' && address !== null
-          ? resolve(address.port)
-          : reject(new Error('no port')),
-      );
-    });
-  });
-}
 
 interface Sum {
   readonly bytes: number;
