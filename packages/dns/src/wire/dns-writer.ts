@@ -25,9 +25,9 @@ export interface WriterMark {
 export class DnsWriter {
   #buffer: Uint8Array;
   offset = 0;
-  /** Suffix (length bytes and labels as Latin-1 text) → where it was written. */
-  readonly #suffixes = new Map<string, number>();
-  readonly #suffixOrder: string[] = [];
+  /** Hash of (offset of the rest of the name, label) → where that suffix was written. */
+  readonly #suffixes = new Map<number, number>();
+  readonly #suffixOrder: number[] = [];
 
   constructor(initialCapacity = 512) {
     this.#buffer = new Uint8Array(initialCapacity);
@@ -98,33 +98,60 @@ export class DnsWriter {
    * Writes `name`, ending in a pointer to the longest suffix written before when `compress` is
    * set. RFC 3597 §4: only the names of RFC 1035's own types may be compressed; others pass false.
    * Either way the suffixes written become targets for later names.
+   *
+   * Suffixes are found as a trie keyed by (where the rest of the name was written, this label's
+   * bytes), hashed to a number and checked against the bytes written, from the last label towards
+   * the first. Labels are compared byte for byte, so compression never changes a name's case.
    */
   name(name: DnsName, compress: boolean): void {
     const labels = name.labels;
-    const keys = suffixKeys(labels);
-    let pointer = -1;
     let written = labels.length;
+    let pointer = ROOT;
     if (compress) {
-      for (let i = 0; i < labels.length; i++) {
-        const target = this.#suffixes.get(keys[i]!);
-        if (target !== undefined) {
-          pointer = target;
-          written = i;
-          break;
-        }
+      for (let i = labels.length - 1; i >= 0; i--) {
+        const label = labels[i]!;
+        const target = this.#suffixes.get(suffixKey(pointer, label));
+        if (target === undefined || !this.#isSuffixAt(target, label, pointer)) break;
+        pointer = target;
+        written = i;
       }
+    }
+    // Where each written label goes, to key it under the label that follows it.
+    let offset = this.offset;
+    const offsets = new Array<number>(written);
+    for (let i = 0; i < written; i++) {
+      offsets[i] = offset;
+      offset += labels[i]!.length + 1;
+    }
+    let parent = pointer;
+    for (let i = written - 1; i >= 0; i--) {
+      const at = offsets[i]!;
+      const key = suffixKey(parent, labels[i]!);
+      if (at <= MAX_POINTER_TARGET && !this.#suffixes.has(key)) {
+        this.#suffixes.set(key, at);
+        this.#suffixOrder.push(key);
+      }
+      parent = at;
     }
     for (let i = 0; i < written; i++) {
       const label = labels[i]!;
-      if (this.offset <= MAX_POINTER_TARGET && !this.#suffixes.has(keys[i]!)) {
-        this.#suffixes.set(keys[i]!, this.offset);
-        this.#suffixOrder.push(keys[i]!);
-      }
       this.u8(label.length);
       this.bytes(label);
     }
-    if (pointer >= 0) this.u16(0xc000 | pointer);
+    if (pointer !== ROOT) this.u16(0xc000 | pointer);
     else this.u8(0);
+  }
+
+  /** Whether `label` followed by the suffix at `parent` was written at `at` (a hash may collide). */
+  #isSuffixAt(at: number, label: Uint8Array, parent: number): boolean {
+    const buffer = this.#buffer;
+    if (buffer[at] !== label.length) return false;
+    for (let i = 0; i < label.length; i++) if (buffer[at + 1 + i] !== label[i]) return false;
+    const next = at + 1 + label.length;
+    const byte = buffer[next]!;
+    const follows =
+      byte === 0 ? ROOT : byte >= 0xc0 ? ((byte & 0x3f) << 8) | buffer[next + 1]! : next;
+    return follows === parent;
   }
 
   mark(): WriterMark {
@@ -150,13 +177,12 @@ export class DnsWriter {
   }
 }
 
-function suffixKeys(labels: readonly Uint8Array[]): string[] {
-  const keys = new Array<string>(labels.length);
-  let suffix = '';
-  for (let i = labels.length - 1; i >= 0; i--) {
-    const label = labels[i]!;
-    suffix = String.fromCharCode(label.length, ...label) + suffix;
-    keys[i] = suffix;
-  }
-  return keys;
+/** The "parent" of a name's last label: the root, written as the name's final zero byte. */
+const ROOT = -1;
+
+/** (parent + 1) in the high bits, FNV-1a of the label in the low 32: exact below 2^53. */
+function suffixKey(parent: number, label: Uint8Array): number {
+  let hash = 0x811c9dc5;
+  for (let i = 0; i < label.length; i++) hash = Math.imul(hash ^ label[i]!, 0x01000193);
+  return (parent + 1) * 0x1_0000_0000 + (hash >>> 0);
 }
