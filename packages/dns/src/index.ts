@@ -14,6 +14,7 @@ export * from './resolver/dns-cache.ts';
 export * from './resolver/forwarder.ts';
 export * from './resolver/local-names/blocklist.ts';
 export * from './resolver/local-names/hosts-file.ts';
+export type { ListLineError } from './resolver/local-names/list-lines.ts';
 export * from './resolver/recursive/index.ts';
 export * from './resolver/resolver.ts';
 export * from './resolver/upstream.ts';

@@ -212,14 +212,31 @@ const SPECIAL = new Set([0x2e, 0x5c, 0x22, 0x28, 0x29, 0x3b, 0x40, 0x24]);
 function presentation(labels: readonly Uint8Array[], lower: boolean): string {
   if (labels.length === 0) return '.';
   let out = '';
-  for (const label of labels) {
-    for (const raw of label) {
-      const byte = lower ? lowerAscii(raw) : raw;
-      if (byte <= 0x20 || byte >= 0x7f) out += `\\${byte.toString().padStart(3, '0')}`;
-      else if (SPECIAL.has(byte)) out += `\\${String.fromCharCode(byte)}`;
-      else out += String.fromCharCode(byte);
+  for (const label of labels) out += `${labelText(label, lower)}.`;
+  return out;
+}
+
+/** One label in presentation form: most labels need no escape and take one string call. */
+function labelText(label: Uint8Array, lower: boolean): string {
+  let plain = true;
+  for (let i = 0; i < label.length; i++) {
+    const byte = label[i]!;
+    if (byte <= 0x20 || byte >= 0x7f || SPECIAL.has(byte)) {
+      plain = false;
+      break;
     }
-    out += '.';
+  }
+  if (plain) {
+    // Only ASCII bytes remain, so toLowerCase changes A-Z and nothing else (RFC 4343 §3).
+    const text = String.fromCharCode.apply(null, label as unknown as number[]);
+    return lower ? text.toLowerCase() : text;
+  }
+  let out = '';
+  for (const raw of label) {
+    const byte = lower ? lowerAscii(raw) : raw;
+    if (byte <= 0x20 || byte >= 0x7f) out += `\\${byte.toString().padStart(3, '0')}`;
+    else if (SPECIAL.has(byte)) out += `\\${String.fromCharCode(byte)}`;
+    else out += String.fromCharCode(byte);
   }
   return out;
 }
