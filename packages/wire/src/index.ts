@@ -9,6 +9,7 @@ export * from './ethernet.ts';
 export * from './icmpv4.ts';
 export * from './ipv4.ts';
 export * from './ipv4-address.ts';
+export * from './ipv6-address.ts';
 export * from './mac-address.ts';
 export * from './pseudo-header.ts';
 export * from './tcp.ts';

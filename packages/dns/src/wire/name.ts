@@ -72,8 +72,12 @@ export class DnsName {
         labels.push(Uint8Array.from(current));
         current = [];
         if (i === text.length - 1) absolute = true;
-      } else if (code > 0xff) {
-        return err(`'${text}': a character outside Latin-1 (write IDNs in their xn-- form)`);
+      } else if (code >= 0x80) {
+        // Text beyond ASCII is taken as UTF-8 bytes, as TXT strings are; IDNs belong in their
+        // xn-- form (RFC 5891), but a label is bytes and any byte is allowed (RFC 2181 §11).
+        const point = text.codePointAt(i)!;
+        current.push(...new TextEncoder().encode(String.fromCodePoint(point)));
+        if (point > 0xffff) i++;
       } else {
         current.push(code);
       }
