@@ -32,7 +32,7 @@ function tool(program: string, args: readonly string[]): string {
 
 describe('dns-primary on the node target, asked by dig and kdig', {
   skip:
-    skipUnless('dig', 'apt-get install bind9-dnsutils') ??
+    skipUnless('dig', 'apt-get install bind9-dnsutils') ||
     skipUnless('kdig', 'apt-get install knot-dnsutils'),
 }, () => {
   let built: BuiltService;

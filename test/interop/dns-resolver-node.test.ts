@@ -48,7 +48,7 @@ function startDnsmasq(port: number): Promise<ChildProcess> {
 
 describe('dns-resolver on the node target, forwarding to dnsmasq, asked by dig', {
   skip:
-    skipUnless('dig', 'apt-get install bind9-dnsutils') ??
+    skipUnless('dig', 'apt-get install bind9-dnsutils') ||
     skipUnless('dnsmasq', 'apt-get install dnsmasq-base'),
 }, () => {
   let built: BuiltService;
