@@ -27,6 +27,10 @@ export default defineUnikernel({
       },
     }),
     port: arg.port({ doc: 'the UDP and TCP port', default: 53 }),
+    address: arg.string({
+      doc: 'the local address to answer on (default: every address)',
+      placeholder: 'IP',
+    }),
     axfrAllow: arg.list({
       doc: 'a network that may transfer zones (AXFR over TCP)',
       placeholder: 'CIDR',
@@ -36,7 +40,11 @@ export default defineUnikernel({
       },
     }),
   },
-  async start({ net, zones: tree, clock, sleep, log }, { zone, port, axfrAllow }, context) {
+  async start(
+    { net, zones: tree, clock, sleep, log },
+    { zone, port, address, axfrAllow },
+    context,
+  ) {
     const specs: readonly ZoneFileSpec[] =
       zone.length > 0
         ? zone.map((text) => {
@@ -54,6 +62,7 @@ export default defineUnikernel({
       udp: net.udp,
       tcp: net.tcp,
       port,
+      ...(address === undefined ? {} : { address }),
       clock,
       sleep,
       logger: log,
