@@ -1,10 +1,12 @@
 // Direct stacks on a simulated network, for DNS tests: hosts on one switch, all driven by the
-// network's ManualClock, and a helper that runs virtual time until a promise settles. The same
-// approach as packages/net/test/sim-hosts.ts, through the packages' public entry points.
+// network's ManualClock, built with the network stack's own test helpers.
 
-import { createLogger, MemorySink, SeededRandom } from '@oasis/core';
-import { NetStack } from '@oasis/net';
-import { type LearningSwitch, runVirtualTime, SimNetwork, settleInVirtualTime } from '@oasis/sim';
+import type { MemorySink } from '@oasis/core';
+import type { NetStack } from '@oasis/net';
+import { type LearningSwitch, runVirtualTime, SimNetwork } from '@oasis/sim';
+import { addHost as addNetHost, flush, runUntil } from '../../net/test/sim-hosts.ts';
+
+export { flush, runUntil };
 
 export interface SimHost {
   readonly stack: NetStack;
@@ -28,37 +30,12 @@ export function simLan(options: { seed?: number; latencyMs?: number } = {}): Sim
     network,
     lanSwitch,
     addHost(name, address) {
-      const nic = network.addNic(name);
-      network.connect(nic, lanSwitch, { conditions: { latencyMs } });
-      const log = new MemorySink();
-      const stack = new NetStack({
-        interfaces: [{ device: nic, ipv4: [`${address}/24`] }],
-        clock: network.clock,
-        sleep: network.clock,
-        random: new SeededRandom(network.seed).derive(name),
-        logger: createLogger({ source: name, sink: log, clock: network.clock }),
-        probeAddresses: false,
+      const host = addNetHost(network, lanSwitch, name, `${address}/24`, {
+        conditions: { latencyMs },
       });
-      return { stack, address, log };
+      return { stack: host.stack, address, log: host.log };
     },
   };
-}
-
-/**
- * Runs the network's timers one at a time, letting promise callbacks run in between, until
- * `promise` settles or `limitMs` of virtual time pass. Returns the promise's outcome.
- */
-export async function runUntil<T>(
-  network: SimNetwork,
-  promise: Promise<T>,
-  limitMs = 60_000,
-): Promise<T> {
-  const settled = await settleInVirtualTime(network.clock, promise, {
-    untilMs: network.clock.nowMs() + limitMs,
-    settle: flush,
-  });
-  if (!settled) throw new Error(`still pending after ${limitMs} ms of virtual time`);
-  return promise;
 }
 
 /** Runs virtual time for `durationMs`, letting the work it starts run. */
@@ -67,9 +44,4 @@ export function runFor(network: SimNetwork, durationMs: number): Promise<void> {
     untilMs: network.clock.nowMs() + durationMs,
     settle: flush,
   });
-}
-
-/** Lets queued promise callbacks run. */
-export function flush(): Promise<void> {
-  return new Promise((resolve) => setImmediate(resolve));
 }

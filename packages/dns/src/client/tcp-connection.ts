@@ -15,16 +15,16 @@ import {
   type Sleep,
   TimeoutError,
   type Timer,
+  writeU16BE,
 } from '@oasis/core';
 import type { Flow, TcpStack } from '@oasis/runtime';
-import { TcpFrameReader } from '../server/tcp-frame-reader.ts';
 import { type DnsQuestion, decodeMessage } from '../wire/message.ts';
+import { frameMessage, TcpFrameReader } from '../wire/tcp-framing.ts';
 import { isAnswerTo } from './answer-match.ts';
 import type { SettleAttempt } from './attempt.ts';
 import { randomQueryId } from './query-id.ts';
 import { type DnsServerAddress, serverKey } from './server-address.ts';
 import { asOasisError } from './stack-error.ts';
-import { frameQuery } from './tcp-framing.ts';
 
 export interface DnsTcpConnectionOptions {
   readonly tcp: TcpStack;
@@ -101,7 +101,8 @@ export class DnsTcpConnection {
     this.#queriesSent += 1;
     this.#idleTimer?.cancel();
     this.#idleTimer = undefined;
-    const frame = frameQuery(query, id);
+    const frame = frameMessage(query);
+    writeU16BE(frame, 2, id);
     this.#writes = this.#writes.then(() => this.#write(frame, id, entry));
     return () => {
       if (this.#outstanding.get(id) === entry) this.#outstanding.delete(id);

@@ -6,18 +6,11 @@
 // when idle (§6.2.3), when the client has finished sending and every answer is out, and at once
 // on a frame that cannot be a message: the stream may be out of step (§8).
 
-import {
-  type Clock,
-  type Counters,
-  type Logger,
-  type Sleep,
-  type Timer,
-  writeU16BE,
-} from '@oasis/core';
+import type { Clock, Counters, Logger, Sleep, Timer } from '@oasis/core';
 import type { Flow } from '@oasis/runtime';
 import { HEADER_LENGTH } from '../wire/message.ts';
+import { frameMessage, TcpFrameReader } from '../wire/tcp-framing.ts';
 import type { DnsResponder, EncodedReply, ReplySink } from './query-responder.ts';
-import { TcpFrameReader } from './tcp-frame-reader.ts';
 
 /** What every connection of a server shares. */
 export interface TcpConnectionSettings {
@@ -168,10 +161,7 @@ export class DnsTcpConnection implements ReplySink {
 
   async #writeFrame(message: Uint8Array): Promise<void> {
     if (this.#state === 'closed') return;
-    const frame = new Uint8Array(2 + message.length);
-    writeU16BE(frame, 0, message.length);
-    frame.set(message, 2);
-    await this.#flow.write(frame);
+    await this.#flow.write(frameMessage(message));
     this.#lastActivityMs = this.#settings.clock.nowMs();
   }
 

@@ -6,7 +6,6 @@
 
 import { concatBytes, type ManualClock, writeU16BE } from '@oasis/core';
 import type { Flow, UdpEndpoint, UdpSocket } from '@oasis/runtime';
-import { TcpFrameReader } from '../../src/server/tcp-frame-reader.ts';
 import { RecordClass, RecordType } from '../../src/wire/constants.ts';
 import { defaultEdns } from '../../src/wire/edns.ts';
 import {
@@ -16,6 +15,7 @@ import {
   decodeMessage,
   encodeMessage,
 } from '../../src/wire/message.ts';
+import { TcpFrameReader } from '../../src/wire/tcp-framing.ts';
 import type { SimHost } from '../sim-net.ts';
 
 export type Transport = 'udp' | 'tcp';

@@ -2,7 +2,7 @@
 // that collect whatever comes back within a stretch of virtual time, TCP frames written and read
 // with the two-byte length prefix, and answer builders for test handlers.
 
-import { createLogger, MemorySink, writeU16BE } from '@oasis/core';
+import { concatBytes, createLogger, MemorySink } from '@oasis/core';
 import type { Flow, UdpStack } from '@oasis/runtime';
 import { runVirtualTime, SimNetwork } from '@oasis/sim';
 import { addHost, flush, runUntil, type SimHost } from '../../../net/test/sim-hosts.ts';
@@ -12,7 +12,6 @@ import {
   startDnsServer,
 } from '../../src/server/dns-server.ts';
 import type { DnsQueryHandler } from '../../src/server/query-handler.ts';
-import { TcpFrameReader } from '../../src/server/tcp-frame-reader.ts';
 import { RecordClass, RecordType } from '../../src/wire/constants.ts';
 import {
   type DnsMessage,
@@ -22,6 +21,7 @@ import {
   makeQuery,
 } from '../../src/wire/message.ts';
 import { DnsName } from '../../src/wire/name.ts';
+import { frameMessage, TcpFrameReader } from '../../src/wire/tcp-framing.ts';
 
 export const SERVER_ADDRESS = '10.0.0.1';
 export const DNS_PORT = 53;
@@ -102,15 +102,7 @@ export async function tcpConnect(setup: ServerSetup): Promise<Flow> {
 
 /** Messages with their two-byte length prefixes, back to back. */
 export function framed(...messages: Uint8Array[]): Uint8Array {
-  const total = messages.reduce((sum, message) => sum + 2 + message.length, 0);
-  const bytes = new Uint8Array(total);
-  let at = 0;
-  for (const message of messages) {
-    writeU16BE(bytes, at, message.length);
-    bytes.set(message, at + 2);
-    at += 2 + message.length;
-  }
-  return bytes;
+  return concatBytes(messages.map(frameMessage));
 }
 
 /** The next `count` frames from `flow`; fewer if the server closes first. */

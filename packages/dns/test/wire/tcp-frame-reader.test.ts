@@ -2,8 +2,8 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { fromHex } from '@oasis/core';
 import fc from 'fast-check';
-import { TcpFrameReader } from '../../src/server/tcp-frame-reader.ts';
-import { framed } from './server-harness.ts';
+import { TcpFrameReader } from '../../src/wire/tcp-framing.ts';
+import { framed } from '../server/server-harness.ts';
 
 function drain(reader: TcpFrameReader): Uint8Array[] {
   const frames: Uint8Array[] = [];

@@ -1,7 +1,18 @@
-// DNS over TCP frames each message with a two-byte length (RFC 1035 §4.2.2). Reads cut the byte
-// stream anywhere: a frame may span several reads and a read may hold several frames (RFC 7766
-// §8). A frame that lies within one read is a view of it; only a frame spread over several reads
+// DNS over TCP frames each message with a two-byte length (RFC 1035 §4.2.2). Writers send the
+// length and the message in one write (RFC 7766 §8: servers that read the length alone and then
+// wait are slow or fail). Reads cut the byte stream anywhere: a frame may span several reads and
+// a read may hold several frames (RFC 7766 §8). A frame that lies within one read is a view of it; only a frame spread over several reads
 // is copied, once, so a frame dripped in byte by byte costs linear time, not quadratic.
+
+import { writeU16BE } from '@oasis/core';
+
+/** The length and the message in one buffer. */
+export function frameMessage(message: Uint8Array): Uint8Array {
+  const frame = new Uint8Array(2 + message.length);
+  writeU16BE(frame, 0, message.length);
+  frame.set(message, 2);
+  return frame;
+}
 
 export class TcpFrameReader {
   readonly #chunks: Uint8Array[] = [];
