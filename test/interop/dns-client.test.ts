@@ -5,9 +5,6 @@
 // command line: no upstream servers, no hosts file.
 
 import assert from 'node:assert/strict';
-import { type ChildProcess, spawn } from 'node:child_process';
-import { createSocket } from 'node:dgram';
-import { createServer } from 'node:net';
 import { networkInterfaces } from 'node:os';
 import { after, before, describe, it } from 'node:test';
 import {
@@ -20,6 +17,8 @@ import {
 } from '@oasis/core';
 import { DnsClient, DnsName, Rcode, RecordClass, RecordType } from '@oasis/dns';
 import { createHostStack, type HostStack } from '@oasis/node';
+import { Dnsmasq } from './dnsmasq.ts';
+import { freePort } from './free-port.ts';
 import { skipUnless } from './tools.ts';
 
 /** Six strings of 250 bytes: about 1,550 bytes of answer, over the 1232 offered over UDP. */
@@ -30,82 +29,27 @@ const IPV6_LOOPBACK = Object.values(networkInterfaces()).some((entries) =>
   (entries ?? []).some((entry) => entry.address === '::1'),
 );
 
-/** A port free for both TCP and UDP on 127.0.0.1 now. */
-async function freePort(): Promise<number> {
-  for (;;) {
-    const port = await new Promise<number>((resolve, reject) => {
-      const server = createServer();
-      server.once('error', reject);
-      server.listen({ host: '127.0.0.1', port: 0 }, () => {
-        const address = server.address();
-        server.close(() =>
-          typeof address === 'object' && address !== null
-            ? resolve(address.port)
-            : reject(new Error('no port')),
-        );
-      });
-    });
-    const udpFree = await new Promise<boolean>((resolve) => {
-      const socket = createSocket('udp4');
-      socket.once('error', () => resolve(false));
-      socket.bind({ address: '127.0.0.1', port }, () => socket.close(() => resolve(true)));
-    });
-    if (udpFree) return port;
-  }
-}
-
 function question(name: string, type: number) {
   return { name: DnsName.of(name), type, class: RecordClass.IN };
 }
 
 describe('DnsClient against dnsmasq on loopback', {
-  skip: skipUnless('dnsmasq', 'apt-get install dnsmasq'),
+  skip: skipUnless('dnsmasq', 'apt-get install dnsmasq-base'),
 }, () => {
-  let dnsmasq: ChildProcess | undefined;
-  let exited: Promise<void> = Promise.resolve();
+  let dnsmasq: Dnsmasq | undefined;
   let stack: HostStack | undefined;
   let client: DnsClient;
   let port: number;
-  let log = '';
 
   before(async () => {
     port = await freePort();
-    const child = spawn('dnsmasq', [
-      '--keep-in-foreground',
-      '--conf-file=/dev/null',
-      '--no-resolv',
-      '--no-hosts',
-      '--pid-file=',
-      '--log-facility=-',
+    dnsmasq = await Dnsmasq.start(`127.0.0.1${IPV6_LOOPBACK ? ',::1' : ''}`, port, [
       '--log-queries',
-      '--bind-interfaces',
-      `--listen-address=127.0.0.1${IPV6_LOOPBACK ? ',::1' : ''}`,
-      `--port=${port}`,
       '--address=/example.test/192.0.2.7',
       // A domain with no address: dnsmasq answers NXDOMAIN for names under it.
       '--address=/nx.test/',
       `--txt-record=big.example.test,${BIG_STRINGS.join(',')}`,
     ]);
-    dnsmasq = child;
-    exited = new Promise((resolve) => child.once('close', () => resolve()));
-    await new Promise<void>((resolve, reject) => {
-      const timer = setTimeout(() => reject(new Error(`dnsmasq did not start:\n${log}`)), 10_000);
-      child.stderr?.on('data', (chunk: Buffer) => {
-        log += chunk.toString();
-        if (/started, version/.test(log)) {
-          clearTimeout(timer);
-          resolve();
-        }
-      });
-      child.once('error', (error) => {
-        clearTimeout(timer);
-        reject(error);
-      });
-      child.once('close', (code) => {
-        clearTimeout(timer);
-        reject(new Error(`dnsmasq exited with ${code}:\n${log}`));
-      });
-    });
     const clock = new SystemClock();
     stack = createHostStack({
       logger: createLogger({ source: 'host', sink: lineSink(console.error), clock, level: 'warn' }),
@@ -125,18 +69,17 @@ describe('DnsClient against dnsmasq on loopback', {
   async function loggedPid(name: string): Promise<number> {
     const line = new RegExp(`dnsmasq\\[(\\d+)\\]: query\\[A\\] ${name.replaceAll('.', '\\.')} `);
     for (let waited = 0; waited < 2000; waited += 20) {
-      const match = line.exec(log);
+      const match = line.exec(dnsmasq?.log ?? '');
       if (match !== null) return Number(match[1]);
       await new Promise((resolve) => setTimeout(resolve, 20));
     }
-    throw new Error(`dnsmasq did not log a query for ${name}:\n${log}`);
+    throw new Error(`dnsmasq did not log a query for ${name}:\n${dnsmasq?.log}`);
   }
 
   after(async () => {
     await client?.close();
     await stack?.close();
-    dnsmasq?.kill('SIGTERM');
-    await exited;
+    await dnsmasq?.stop();
   });
 
   it('gets an A record over UDP', async () => {
@@ -182,7 +125,7 @@ describe('DnsClient against dnsmasq on loopback', {
     // dnsmasq serves each TCP connection in a process of its own, and logs under its PID.
     const pids = await Promise.all(labels.map((label) => loggedPid(`${label}.example.test`)));
     assert.equal(new Set(pids).size, 1, `served by ${pids.join(', ')}`);
-    assert.notEqual(pids[0], dnsmasq?.pid, 'not by the UDP (main) process');
+    assert.notEqual(pids[0], dnsmasq?.process.pid, 'not by the UDP (main) process');
   });
 
   it('asks a server at an IPv6 address over UDP and TCP', {

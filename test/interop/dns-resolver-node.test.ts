@@ -6,45 +6,16 @@
 // refreshed on SIGHUP, counters on SIGUSR1, SERVFAIL when no upstream answers.
 
 import assert from 'node:assert/strict';
-import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
+import { Dnsmasq } from './dnsmasq.ts';
 import { freePort } from './free-port.ts';
 import { type BuiltService, buildService, ServiceProcess } from './service-process.ts';
 import { skipUnless } from './tools.ts';
-
-function startDnsmasq(port: number): Promise<ChildProcess> {
-  const child = spawn('dnsmasq', [
-    '--keep-in-foreground',
-    '--conf-file=/dev/null',
-    '--no-resolv',
-    '--no-hosts',
-    '--pid-file=',
-    '--log-facility=-',
-    '--bind-interfaces',
-    '--listen-address=127.0.0.1',
-    `--port=${port}`,
-    '--local-ttl=300',
-    '--host-record=www.example.test,192.0.2.80',
-    '--host-record=mail.example.test,192.0.2.25',
-    '--host-record=tracker.example.test,192.0.2.66',
-    '--host-record=ads.example.test,192.0.2.67',
-    '--host-record=lists.example.test,127.0.0.1',
-    '--address=/nx.test/',
-  ]);
-  return new Promise((resolve, reject) => {
-    let log = '';
-    child.stderr?.on('data', (chunk: Buffer) => {
-      log += chunk.toString();
-      if (/started, version/.test(log)) resolve(child);
-    });
-    child.once('error', reject);
-    child.once('close', (code) => reject(new Error(`dnsmasq exited with ${code}:\n${log}`)));
-  });
-}
 
 describe('dns-resolver on the node target, forwarding to dnsmasq, asked by dig', {
   skip:
@@ -53,7 +24,7 @@ describe('dns-resolver on the node target, forwarding to dnsmasq, asked by dig',
 }, () => {
   let built: BuiltService;
   let service: ServiceProcess;
-  let dnsmasq: ChildProcess;
+  let dnsmasq: Dnsmasq;
   let lists: Server;
   let listText = 'tracker.example.test\n';
   let directory: string;
@@ -67,7 +38,15 @@ describe('dns-resolver on the node target, forwarding to dnsmasq, asked by dig',
   before(async () => {
     built = await buildService('unikernels/dns-resolver', 'node');
     const upstreamPort = await freePort();
-    dnsmasq = await startDnsmasq(upstreamPort);
+    dnsmasq = await Dnsmasq.start('127.0.0.1', upstreamPort, [
+      '--local-ttl=300',
+      '--host-record=www.example.test,192.0.2.80',
+      '--host-record=mail.example.test,192.0.2.25',
+      '--host-record=tracker.example.test,192.0.2.66',
+      '--host-record=ads.example.test,192.0.2.67',
+      '--host-record=lists.example.test,127.0.0.1',
+      '--address=/nx.test/',
+    ]);
     lists = createServer((request, response) => {
       if (request.url === '/list.txt') response.end(listText);
       else response.writeHead(404).end();
@@ -98,7 +77,7 @@ describe('dns-resolver on the node target, forwarding to dnsmasq, asked by dig',
   });
   after(async () => {
     const exit = await service.stop();
-    dnsmasq.kill('SIGTERM');
+    await dnsmasq.stop();
     lists.close();
     built.remove();
     rmSync(directory, { recursive: true, force: true });
@@ -146,9 +125,7 @@ describe('dns-resolver on the node target, forwarding to dnsmasq, asked by dig',
   });
 
   it('keeps answering from the cache without the upstream, and SERVFAILs the rest', async () => {
-    const gone = new Promise((resolve) => dnsmasq.once('close', resolve));
-    dnsmasq.kill('SIGTERM');
-    await gone;
+    await dnsmasq.stop();
     assert.equal(short('mail.example.test'), '192.0.2.25');
     const failed = dig('+time=8', 'other.example.test', 'A');
     assert.match(failed, /status: SERVFAIL/);

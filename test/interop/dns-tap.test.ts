@@ -5,11 +5,11 @@
 // All traffic stays inside the namespace, deleted at the end.
 
 import assert from 'node:assert/strict';
-import { type ChildProcess, spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
+import { Dnsmasq } from './dnsmasq.ts';
 import { NetNamespace, skipUnlessTapAllowed } from './netns.ts';
 import { type BuiltService, buildService, ServiceProcess } from './service-process.ts';
 import { skipUnless } from './tools.ts';
@@ -38,7 +38,7 @@ describe('dns-primary and dns-resolver on the tap target', { skip }, () => {
   let primary: BuiltService;
   let resolver: BuiltService;
   const services: ServiceProcess[] = [];
-  let dnsmasq: ChildProcess | undefined;
+  let dnsmasq: Dnsmasq | undefined;
   let dir: string;
   const dig = (server: string, ...args: string[]): string =>
     namespace.exec('dig', [`@${server}`, '+tries=2', '+time=3', ...args]);
@@ -59,21 +59,12 @@ describe('dns-primary and dns-resolver on the tap target', { skip }, () => {
       namespace.ip(['addr', 'add', `${address}/24`, 'dev', tap]);
       namespace.ip(['link', 'set', tap, 'up']);
     }
-    dnsmasq = spawn('ip', [
-      'netns',
-      'exec',
+    dnsmasq = await Dnsmasq.start(
+      RESOLVER_KERNEL,
+      53,
+      ['--host-record=www.upstream.test,192.0.2.44'],
       namespace.name,
-      'dnsmasq',
-      '--keep-in-foreground',
-      '--conf-file=/dev/null',
-      '--no-resolv',
-      '--no-hosts',
-      '--pid-file=',
-      '--log-facility=-',
-      '--bind-interfaces',
-      `--listen-address=${RESOLVER_KERNEL}`,
-      '--host-record=www.upstream.test,192.0.2.44',
-    ]);
+    );
     services.push(
       new ServiceProcess(
         primary.bundle,
@@ -111,7 +102,7 @@ describe('dns-primary and dns-resolver on the tap target', { skip }, () => {
   after(async () => {
     try {
       for (const service of services) await service.stop();
-      dnsmasq?.kill('SIGTERM');
+      await dnsmasq?.stop();
     } finally {
       namespace?.delete();
       primary?.remove();
