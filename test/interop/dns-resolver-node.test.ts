@@ -2,20 +2,21 @@
 // wrote) and asked by dig: forwarded answers with RA, answers from the cache (still there once
 // the upstream is gone; dnsmasq's NXDOMAIN carries no SOA, so it is not cached, RFC 2308 §5),
 // names from a hosts file, names blocked by a
-// list file and by a list fetched over HTTP (0.0.0.0 and the Blocked extended error), a list
+// list file and by lists fetched over HTTP and HTTPS (0.0.0.0 and the Blocked extended error), a list
 // refreshed on SIGHUP, counters on SIGUSR1, SERVFAIL when no upstream answers.
 
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
+import { createServer as createSecureServer } from 'node:https';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { Dnsmasq } from './dnsmasq.ts';
 import { freePort } from './free-port.ts';
 import { type BuiltService, buildService, ServiceProcess } from './service-process.ts';
-import { skipUnless } from './tools.ts';
+import { run, skipUnless } from './tools.ts';
 
 describe('dns-resolver on the node target, forwarding to dnsmasq, asked by dig', {
   skip:
@@ -26,6 +27,7 @@ describe('dns-resolver on the node target, forwarding to dnsmasq, asked by dig',
   let service: ServiceProcess;
   let dnsmasq: Dnsmasq;
   let lists: Server;
+  let secureLists: Server;
   let listText = 'tracker.example.test\n';
   let directory: string;
   let port: number;
@@ -45,6 +47,7 @@ describe('dns-resolver on the node target, forwarding to dnsmasq, asked by dig',
       '--host-record=tracker.example.test,192.0.2.66',
       '--host-record=ads.example.test,192.0.2.67',
       '--host-record=lists.example.test,127.0.0.1',
+      '--host-record=secure-tracker.example.test,192.0.2.68',
       '--address=/nx.test/',
     ]);
     lists = createServer((request, response) => {
@@ -55,30 +58,69 @@ describe('dns-resolver on the node target, forwarding to dnsmasq, asked by dig',
       lists.listen(0, '127.0.0.1', () => resolve((lists.address() as { port: number }).port)),
     );
     directory = mkdtempSync(join(tmpdir(), 'oasis-resolver-'));
+    // A certificate for the HTTPS list server, trusted by the service through NODE_EXTRA_CA_CERTS.
+    const key = join(directory, 'key.pem');
+    const cert = join(directory, 'cert.pem');
+    run('openssl', [
+      'req',
+      '-x509',
+      '-newkey',
+      'ec',
+      '-pkeyopt',
+      'ec_paramgen_curve:prime256v1',
+      '-nodes',
+      '-keyout',
+      key,
+      '-out',
+      cert,
+      '-days',
+      '1',
+      '-subj',
+      '/CN=lists.example.test',
+      '-addext',
+      'subjectAltName=DNS:lists.example.test',
+    ]);
+    secureLists = createSecureServer(
+      { key: readFileSync(key), cert: readFileSync(cert) },
+      (_request, response) => response.end('||secure-tracker.example.test^\n'),
+    );
+    const secureListPort = await new Promise<number>((resolve) =>
+      secureLists.listen(0, '127.0.0.1', () =>
+        resolve((secureLists.address() as { port: number }).port),
+      ),
+    );
     writeFileSync(join(directory, 'hosts'), '# local names\n192.168.1.5 printer.lan printer\n');
     writeFileSync(join(directory, 'ads.hosts'), '0.0.0.0 ads.example.test\n0.0.0.0 localhost\n');
     port = await freePort();
-    service = new ServiceProcess(built.bundle, [
-      '--files',
-      directory,
-      '--port',
-      String(port),
-      '--upstream',
-      `127.0.0.1:${upstreamPort}`,
-      '--hosts',
-      'hosts',
-      '--blocklist',
-      'ads.hosts',
-      // The list server is found by name, through the resolver itself.
-      '--blocklist',
-      `http://lists.example.test:${listPort}/list.txt`,
-    ]);
-    await service.waitForLog(/INFO dns-resolver: resolving .*blocked=2/);
+    service = new ServiceProcess(
+      built.bundle,
+      [
+        '--files',
+        directory,
+        '--port',
+        String(port),
+        '--upstream',
+        `127.0.0.1:${upstreamPort}`,
+        '--hosts',
+        'hosts',
+        '--blocklist',
+        'ads.hosts',
+        // The list server is found by name, through the resolver itself.
+        '--blocklist',
+        `http://lists.example.test:${listPort}/list.txt`,
+        '--blocklist',
+        `https://lists.example.test:${secureListPort}/list.txt`,
+      ],
+      undefined,
+      { NODE_EXTRA_CA_CERTS: cert },
+    );
+    await service.waitForLog(/INFO dns-resolver: resolving .*blocked=3/);
   });
   after(async () => {
     const exit = await service.stop();
     await dnsmasq.stop();
     lists.close();
+    secureLists.close();
     built.remove();
     rmSync(directory, { recursive: true, force: true });
     assert.equal(exit.code, 0, exit.stderr);
@@ -104,19 +146,20 @@ describe('dns-resolver on the node target, forwarding to dnsmasq, asked by dig',
     assert.equal(short('5.1.168.192.in-addr.arpa', 'PTR'), 'printer.lan.');
   });
 
-  it('blocks names from a list file and from a list fetched over HTTP', () => {
+  it('blocks names from a list file and from lists fetched over HTTP and HTTPS', () => {
     const blocked = dig('ads.example.test', 'A');
     assert.match(blocked, /ads\.example\.test\.\s+\d+\s+IN\s+A\s+0\.0\.0\.0/);
     assert.match(blocked, /EDE: 15 \(Blocked\)/);
     assert.equal(short('x.tracker.example.test'), '0.0.0.0');
     assert.equal(short('tracker.example.test', 'AAAA'), '::');
+    assert.equal(short('secure-tracker.example.test'), '0.0.0.0');
     assert.equal(short('www.example.test'), '192.0.2.80');
   });
 
   it('reads the lists again on SIGHUP and logs counters on SIGUSR1', async () => {
     listText = 'tracker.example.test\nwww.example.test\n';
     service.child.kill('SIGHUP');
-    await service.waitForLog(/blocklist loaded source=http\S+ names=2/);
+    await service.waitForLog(/blocklists ready names=4 failed=0/);
     assert.equal(short('www.example.test'), '0.0.0.0');
     service.child.kill('SIGUSR1');
     const counters = await service.waitForLog(/INFO dns-resolver: counters (.*)/);

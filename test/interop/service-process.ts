@@ -43,13 +43,22 @@ export class ServiceProcess {
   readonly exited: Promise<Exit>;
   readonly #waiters: Array<() => void> = [];
 
-  /** Starts `node BUNDLE ARGS`, inside `namespace` when given (ip netns exec). */
-  constructor(bundle: string, args: readonly string[], namespace?: string) {
+  /**
+   * Starts `node BUNDLE ARGS`, inside `namespace` when given (ip netns exec), with `env` added
+   * to this process' environment.
+   */
+  constructor(
+    bundle: string,
+    args: readonly string[],
+    namespace?: string,
+    env: Readonly<Record<string, string>> = {},
+  ) {
     const command = [process.execPath, '--enable-source-maps', bundle, ...args];
+    const options = { env: { ...process.env, ...env } };
     this.child =
       namespace === undefined
-        ? spawn(command[0] as string, command.slice(1))
-        : spawn('ip', ['netns', 'exec', namespace, ...command]);
+        ? spawn(command[0] as string, command.slice(1), options)
+        : spawn('ip', ['netns', 'exec', namespace, ...command], options);
     this.child.stdout?.on('data', (chunk: Buffer) => this.#append('stdout', chunk));
     this.child.stderr?.on('data', (chunk: Buffer) => this.#append('stderr', chunk));
     this.exited = new Promise((resolve) => {

@@ -51,6 +51,7 @@ export class BlocklistSources {
       }),
     );
     this.#blocked = new BlockedNames([...this.#lists.values()]);
+    this.#options.logger.info('blocklists ready', { names: this.#blocked.size, failed });
     return failed;
   }
 
