@@ -40,6 +40,7 @@ export class HostUdpStack implements UdpStack {
   readonly #options: HostUdpStackOptions;
   readonly #sockets = new Set<HostUdpSocket>();
   #closed = false;
+  #broadcast: { readonly addresses: ReadonlySet<string>; readonly readMs: number } | undefined;
 
   constructor(options: HostUdpStackOptions) {
     this.#options = options;
@@ -74,11 +75,23 @@ export class HostUdpStack implements UdpStack {
       ...this.#options,
       socket,
       family,
-      forbiddenDestinations: broadcast ? new Set() : broadcastAddresses(),
+      forbiddenDestinations: broadcast ? new Set() : this.#currentBroadcastAddresses(),
       onClosed: (closed) => this.#sockets.delete(closed),
     });
     this.#sockets.add(udpSocket);
     return udpSocket;
+  }
+
+  /**
+   * The host's broadcast addresses, read again at most once a second: a client that binds a
+   * socket per query (a DNS resolver) must not list the interfaces each time.
+   */
+  #currentBroadcastAddresses(): ReadonlySet<string> {
+    const now = performance.now();
+    if (this.#broadcast === undefined || now - this.#broadcast.readMs > BROADCAST_REREAD_MS) {
+      this.#broadcast = { addresses: broadcastAddresses(), readMs: now };
+    }
+    return this.#broadcast.addresses;
   }
 
   /** Closes every socket; later binds reject with ECLOSED. */
@@ -92,6 +105,8 @@ export class HostUdpStack implements UdpStack {
  * The broadcast addresses of the host's IPv4 subnets as they are now, and the limited broadcast:
  * the destinations the kernel refuses without SO_BROADCAST (EACCES from sendmsg).
  */
+const BROADCAST_REREAD_MS = 1000;
+
 function broadcastAddresses(): Set<string> {
   const addresses = new Set([LIMITED_BROADCAST]);
   for (const entries of Object.values(networkInterfaces())) {

@@ -190,6 +190,7 @@ export class BlockedNames {
    * suffixes: one map lookup per label.
    */
   match(name: DnsName): DnsName | undefined {
+    if (this.size === 0) return undefined;
     const key = name.key;
     const itself = this.#byKey.get(key);
     if (itself !== undefined) return itself;

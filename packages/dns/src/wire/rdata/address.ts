@@ -14,6 +14,11 @@ import type { AaaaData, AData } from './record-data.ts';
 import { fail, parseFields } from './text-fields.ts';
 import { badRdata } from './wire-fields.ts';
 
+// Answers are encoded far more often than records are made: an address's wire bytes are kept
+// with its data object (zone and cache records live long), so text is parsed once per record.
+const encodedA = new WeakMap<AData, number>();
+const encodedAaaa = new WeakMap<AaaaData, Uint8Array>();
+
 export const aCodec: RdataCodec<AData> = {
   type: RecordType.A,
   kind: 'A',
@@ -22,9 +27,14 @@ export const aCodec: RdataCodec<AData> = {
     return { kind: 'A', address: formatIpv4Address(reader.u32()) };
   },
   encode(data, writer) {
-    const address = parseIpv4Address(data.address);
-    if (!address.ok) throw new RangeError(address.error);
-    writer.u32(address.value);
+    let address = encodedA.get(data);
+    if (address === undefined) {
+      const parsed = parseIpv4Address(data.address);
+      if (!parsed.ok) throw new RangeError(parsed.error);
+      address = parsed.value;
+      encodedA.set(data, address);
+    }
+    writer.u32(address);
   },
   parseText(tokens, origin) {
     return parseFields(tokens, origin, (fields) => {
@@ -46,9 +56,14 @@ export const aaaaCodec: RdataCodec<AaaaData> = {
     return { kind: 'AAAA', address: formatIpv6Address(reader.view(IPV6_ADDRESS_LENGTH)) };
   },
   encode(data, writer) {
-    const address = parseIpv6Address(data.address);
-    if (!address.ok) throw new RangeError(address.error);
-    writer.bytes(address.value);
+    let address = encodedAaaa.get(data);
+    if (address === undefined) {
+      const parsed = parseIpv6Address(data.address);
+      if (!parsed.ok) throw new RangeError(parsed.error);
+      address = parsed.value;
+      encodedAaaa.set(data, address);
+    }
+    writer.bytes(address);
   },
   parseText(tokens, origin) {
     return parseFields(tokens, origin, (fields) => {
