@@ -11,14 +11,13 @@ interface Network {
 
 export class AddressList {
   readonly #networks: readonly Network[];
-  readonly text: readonly string[];
 
-  private constructor(networks: readonly Network[], text: readonly string[]) {
+  private constructor(networks: readonly Network[]) {
     this.#networks = networks;
-    this.text = text;
   }
 
-  static readonly EMPTY = new AddressList([], []);
+  /** Nobody. */
+  static readonly EMPTY = new AddressList([]);
 
   /** Parses `A.B.C.D/N` or a bare address (a /32). */
   static parse(entries: readonly string[]): Result<AddressList, string> {
@@ -28,7 +27,7 @@ export class AddressList {
       if (!parsed.ok) return err(parsed.error);
       networks.push(parsed.value);
     }
-    return ok(new AddressList(networks, entries));
+    return ok(new AddressList(networks));
   }
 
   /** Whether `address` (dotted-quad text, or IPv4-mapped IPv6 as host sockets may report) is listed. */

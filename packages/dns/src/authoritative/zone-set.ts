@@ -27,11 +27,6 @@ export class ZoneSet {
     return undefined;
   }
 
-  /** The zone whose apex is exactly `name`. */
-  atApex(name: DnsName): Zone | undefined {
-    return this.#byApex.get(name.key);
-  }
-
   get zones(): readonly Zone[] {
     return [...this.#byApex.values()];
   }

@@ -126,11 +126,6 @@ export class Zone {
   rrset(name: DnsName, type: number): RrSet | undefined {
     return this.#nodes.get(name.key)?.rrsets.get(type);
   }
-
-  /** Names with data or descendants. */
-  get nameCount(): number {
-    return this.#nodes.size;
-  }
 }
 
 function nodeProblem(name: DnsName, rrsets: ReadonlyMap<number, DnsRecord[]>): string | undefined {

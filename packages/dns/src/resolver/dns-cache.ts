@@ -126,10 +126,6 @@ export class DnsCache {
       'cache.evictions': this.#evictions,
     };
   }
-
-  clear(): void {
-    this.#entries.clear();
-  }
 }
 
 /** RFC 2181 §8: a TTL with the top bit set is read as zero. */
