@@ -133,7 +133,7 @@ export default defineUnikernel({
       clock,
       sleep,
       logger: log,
-      handler: (query, source) => resolver.answer(query, source),
+      handler: (query) => resolver.answer(query),
     });
     // Lists load after the server answers: a list on a name the resolver must look up needs it.
     await blocklists.refresh();

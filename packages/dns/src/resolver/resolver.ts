@@ -4,7 +4,6 @@
 // many parallel queries a birthday attack needs, RFC 5452 §5). Cache hits answer synchronously.
 
 import type { Logger } from '@oasis/core';
-import type { QuerySource } from '../authoritative/authoritative-answer.ts';
 import { responseTo } from '../response.ts';
 import { Opcode, Rcode, RecordClass, RecordType } from '../wire/constants.ts';
 import { ExtendedError, extendedErrorOption } from '../wire/edns.ts';
@@ -39,7 +38,7 @@ export class Resolver {
   }
 
   /** The answer to `query`; a promise only when the upstream must be asked. */
-  answer(query: DnsMessage, _source?: QuerySource): DnsMessage | Promise<DnsMessage> {
+  answer(query: DnsMessage): DnsMessage | Promise<DnsMessage> {
     this.#counts.queries++;
     if (query.opcode !== Opcode.QUERY) return responseTo(query, { rcode: Rcode.NOTIMP, ra: true });
     const question = query.questions[0];
