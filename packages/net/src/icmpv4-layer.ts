@@ -212,7 +212,10 @@ export class Icmpv4Layer {
       return;
     }
     try {
-      this.#send(message, packet.destination, source, nowMs, false);
+      // A router's error about a datagram it forwards comes from its own address on the way
+      // back (RFC 1812 §4.3.2.4); a host's, from the address the datagram was sent to.
+      const from = this.#ip.isLocal(packet.destination) ? packet.destination : undefined;
+      this.#send(message, from, source, nowMs, false);
       this.#traffic.add('icmpv4.errors-sent');
     } catch (error) {
       // No route back to the source: nothing to tell it.

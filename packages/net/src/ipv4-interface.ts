@@ -40,8 +40,16 @@ export interface InterfaceAddress {
 
 /** What the interface hands up to the stack. */
 export interface InterfaceUpcalls {
-  /** An IPv4 packet (from its header on, link padding included), borrowed for the call. */
-  ipv4(iface: Ipv4Interface, packet: Uint8Array, offload: FrameOffload | undefined): void;
+  /**
+   * An IPv4 packet (from its header on, link padding included) and the whole frame it came in,
+   * borrowed for the call.
+   */
+  ipv4(
+    iface: Ipv4Interface,
+    packet: Uint8Array,
+    offload: FrameOffload | undefined,
+    frame: Uint8Array,
+  ): void;
   /** Probing found another host holding `address` (RFC 5227 §2.1.1). */
   addressConflict(iface: Ipv4Interface, address: number): void;
 }
@@ -158,7 +166,7 @@ export class Ipv4Interface {
     }
     switch (frame.etherType) {
       case ETHERTYPE_IPV4:
-        this.#upcalls.ipv4(this, frame.payload, offload);
+        this.#upcalls.ipv4(this, frame.payload, offload, data);
         return;
       case ETHERTYPE_ARP:
         this.#receiveArp(frame.payload, nowMs);

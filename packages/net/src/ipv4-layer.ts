@@ -1,7 +1,8 @@
 // The IPv4 layer of a host (RFC 791, RFC 1122 §3.2.1, §3.3): input validation, reassembly and
 // demultiplexing to the transport protocols; output with route and source selection and
 // fragmentation to the interface MTU. A host does not forward: packets for other hosts are
-// dropped (forwarding is the router's job, built on the same parts).
+// dropped, unless a forwarding policy is installed (ipv4-forwarder.ts): it sees every packet
+// first, whole, and the router's work is built on the same parts.
 
 import { type Counters, OasisError, type Random } from '@oasis/core';
 import type { FrameOffload } from '@oasis/runtime';
@@ -15,6 +16,7 @@ import {
   type Ipv4Repr,
   isIpv4Multicast,
 } from '@oasis/wire';
+import type { Ipv4Forwarder } from './ipv4-forwarder.ts';
 import { fragmentIpv4 } from './ipv4-fragmentation.ts';
 import type { Ipv4Interface } from './ipv4-interface.ts';
 import { type ExpiredDatagram, Ipv4Reassembler, type ReassemblyLimits } from './ipv4-reassembly.ts';
@@ -85,6 +87,7 @@ export class Ipv4Layer {
   readonly #reassemblyExpired: Ipv4LayerOptions['reassemblyExpired'];
   #unknownProtocol: TransportInput | undefined;
   #identification: number;
+  #forwarder: Ipv4Forwarder | undefined;
 
   constructor(options: Ipv4LayerOptions) {
     this.#interfaces = options.interfaces;
@@ -99,6 +102,11 @@ export class Ipv4Layer {
     // RFC 6864 §4.1: unique per source, destination and protocol while a datagram may live; a
     // random start keeps restarts from reusing the last run's values.
     this.#identification = options.random.below(0x10000);
+  }
+
+  /** Shows every received packet to `forwarder` first, while it has a policy. */
+  attachForwarder(forwarder: Ipv4Forwarder): void {
+    this.#forwarder = forwarder;
   }
 
   register(protocol: number, input: TransportInput): void {
@@ -117,7 +125,14 @@ export class Ipv4Layer {
     return false;
   }
 
-  input(iface: Ipv4Interface, bytes: Uint8Array, offload: FrameOffload | undefined, nowMs: number) {
+  /** `frame`: the Ethernet frame `bytes` sits in, which a forwarded packet leaves in. */
+  input(
+    iface: Ipv4Interface,
+    bytes: Uint8Array,
+    offload: FrameOffload | undefined,
+    nowMs: number,
+    frame?: Uint8Array,
+  ) {
     const checked = Ipv4Packet.checked(bytes);
     if (!checked.ok) {
       this.#drops.add(checked.error.key);
@@ -131,6 +146,22 @@ export class Ipv4Layer {
       return;
     }
     this.#traffic.add('ipv4.received');
+    let checksumVerified = offload?.checksumValid === true || offload?.checksumStart !== undefined;
+    if (this.#forwarder?.active === true) {
+      let inFrame = frame;
+      let received = offload;
+      if (packet.isFragment) {
+        // A router that translates needs whole datagrams: the ports are in the first fragment
+        // only. It reassembles what it forwards, as Linux' connection tracking does.
+        const whole = this.#reassemble(packet, nowMs);
+        if (whole === undefined) return;
+        packet = whole;
+        inFrame = undefined;
+        received = undefined;
+        checksumVerified = false;
+      }
+      if (this.#forwarder.input(iface, inFrame, packet, received, nowMs)) return;
+    }
     const destination = packet.destination;
     const broadcast = iface.isBroadcast(destination);
     // The weak host model (RFC 1122 §3.3.4.2): any of our addresses, on any interface.
@@ -144,17 +175,10 @@ export class Ipv4Layer {
       this.#drops.add('ipv4.bad-source');
       return;
     }
-    let checksumVerified = offload?.checksumValid === true || offload?.checksumStart !== undefined;
     if (packet.isFragment) {
-      const whole = this.#reassembler.add(packet, nowMs);
+      const whole = this.#reassemble(packet, nowMs);
       if (whole === undefined) return;
-      this.#traffic.add('ipv4.reassembled');
-      const reassembled = Ipv4Packet.checked(whole);
-      if (!reassembled.ok) {
-        this.#drops.add(reassembled.error.key);
-        return;
-      }
-      packet = reassembled.value;
+      packet = whole;
       // The device's verdict covered one fragment, not the datagram.
       checksumVerified = false;
     }
@@ -165,6 +189,19 @@ export class Ipv4Layer {
       return;
     }
     transport({ iface, packet, checksumVerified, broadcast }, nowMs);
+  }
+
+  /** Adds a fragment; returns the datagram once it is whole. */
+  #reassemble(fragment: Ipv4Packet, nowMs: number): Ipv4Packet | undefined {
+    const whole = this.#reassembler.add(fragment, nowMs);
+    if (whole === undefined) return undefined;
+    this.#traffic.add('ipv4.reassembled');
+    const reassembled = Ipv4Packet.checked(whole);
+    if (!reassembled.ok) {
+      this.#drops.add(reassembled.error.key);
+      return undefined;
+    }
+    return reassembled.value;
   }
 
   /** Called for a datagram of a protocol nobody registered (ICMP answers protocol unreachable). */

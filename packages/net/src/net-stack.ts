@@ -15,6 +15,7 @@ import {
 } from '@oasis/core';
 import type {
   Frame,
+  Ipv4Forwarding,
   NetDevice,
   NetDeviceCounters,
   Stack,
@@ -28,6 +29,8 @@ import {
   formatMac,
   ICMPV4_REASSEMBLY_TIME_EXCEEDED,
   ICMPV4_UNREACHABLE_PROTOCOL,
+  IP_PROTOCOL_TCP,
+  IP_PROTOCOL_UDP,
   type Ipv4Cidr,
   Ipv4Packet,
   icmpv4DestinationUnreachable,
@@ -38,6 +41,7 @@ import {
 import type { ArpCacheOptions, ArpEntrySnapshot } from './arp-cache.ts';
 import { Icmpv4Layer, type PingOptions, type PingReply } from './icmpv4-layer.ts';
 import { parseIpv4Text } from './ip-address-text.ts';
+import { Ipv4Forwarder } from './ipv4-forwarder.ts';
 import { Ipv4Interface } from './ipv4-interface.ts';
 import { Ipv4Layer } from './ipv4-layer.ts';
 import type { ReassemblyLimits } from './ipv4-reassembly.ts';
@@ -64,6 +68,8 @@ export interface StaticRouteConfig {
 
 export interface NetStackOptions {
   readonly interfaces: readonly InterfaceConfig[];
+  /** The interfaces' names for a forwarding policy (`client`, `uplink`); default `eth0`, ... */
+  readonly interfaceNames?: readonly string[];
   /** The default route's next hop. */
   readonly ipv4Gateway?: string;
   readonly routes?: readonly StaticRouteConfig[];
@@ -114,6 +120,7 @@ export async function createNetStack(options: NetStackOptions): Promise<NetStack
 export class NetStack implements Stack {
   readonly udp: UdpStack;
   readonly tcp: TcpStack;
+  readonly forwarding: Ipv4Forwarding;
   /** Resolves once every address is usable; rejects on an address conflict. */
   readonly ready: Promise<void>;
   readonly #clock: Clock;
@@ -158,8 +165,8 @@ export class NetStack implements Stack {
         drops: this.#drops,
         traffic: this.#traffic,
         upcalls: {
-          ipv4: (iface, packet, offload) =>
-            this.#ip.input(iface, packet, offload, this.#clock.nowMs()),
+          ipv4: (iface, packet, offload, frame) =>
+            this.#ip.input(iface, packet, offload, this.#clock.nowMs(), frame),
           addressConflict: (iface, address) => this.#addressConflict(iface, address),
         },
       });
@@ -235,6 +242,20 @@ export class NetStack implements Stack {
       run: (work) => this.#run(work),
     });
     this.tcp = this.#tcpLayer.api;
+    const forwarder = new Ipv4Forwarder({
+      interfaces: this.#interfaces,
+      names: options.interfaceNames,
+      routes,
+      icmp: () => this.#icmp,
+      portInUse: (protocol, port) =>
+        protocol === IP_PROTOCOL_TCP
+          ? this.#tcpLayer.portInUse(port)
+          : protocol === IP_PROTOCOL_UDP && this.#udpLayer.portInUse(port),
+      drops: this.#drops,
+      traffic: this.#traffic,
+    });
+    this.#ip.attachForwarder(forwarder);
+    this.forwarding = forwarder;
     this.ready = new Promise<void>((resolve, reject) => {
       this.#settleReady = (error) => (error === undefined ? resolve() : reject(error));
     });

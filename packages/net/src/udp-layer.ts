@@ -92,6 +92,11 @@ export class UdpLayer {
   }
 
   /** Without SO_REUSEADDR semantics: a wildcard bind conflicts with every bind of the port. */
+  /** Whether a socket is bound to `port`, on any address. */
+  portInUse(port: number): boolean {
+    return this.#ports.has(port);
+  }
+
   #available(port: number, address: number): boolean {
     const bindings = this.#ports.get(port);
     if (bindings === undefined) return true;

@@ -4,7 +4,7 @@
 // usual tools (`ip addr add`, `ip link set up`), as for a virtual machine's tap.
 
 import { type Result, unwrap } from '@oasis/core';
-import { createNetStack } from '@oasis/net';
+import { createNetStack, type InterfaceConfig, type StaticRouteConfig } from '@oasis/net';
 import { arg, type DeviceProvider, prefixedKey } from '@oasis/runtime';
 import { parseIpv4Address, parseIpv4Cidr, parseMac } from '@oasis/wire';
 import { PcapFileCapture } from './pcap-file.ts';
@@ -63,44 +63,65 @@ const TAP_ARGS = {
 
 type TapArgKey = keyof typeof TAP_ARGS;
 
+/** The option prefix of each interface: the device's own, or one per declared interface. */
+function interfacePrefixes(prefix: string, interfaces: readonly string[] | undefined): string[] {
+  return interfaces === undefined ? [prefix] : interfaces.map((name) => prefixedKey(prefix, name));
+}
+
 export const tapStackProvider: DeviceProvider<'stack'> = {
-  args: ({ prefix }) =>
+  args: ({ prefix, declaration }) =>
     Object.fromEntries(
-      Object.entries(TAP_ARGS).map(([key, spec]) => [prefixedKey(prefix, key), spec]),
+      interfacePrefixes(prefix, declaration.interfaces).flatMap((interfacePrefix) =>
+        Object.entries(TAP_ARGS).map(([key, spec]) => [prefixedKey(interfacePrefix, key), spec]),
+      ),
     ),
-  async open({ name, prefix }, values, environment) {
-    const value = (key: TapArgKey): unknown => values[prefixedKey(prefix, key)];
-    const text = (key: TapArgKey): string | undefined => {
-      const given = value(key);
-      return typeof given === 'string' ? given : undefined;
-    };
-    const mac = text('mac');
-    const mtu = value('mtu');
-    const tap = await TapDevice.open({
-      name: String(value('tap')),
-      ...(mac === undefined ? {} : { mac: unwrap(parseMac(mac)) }),
-      ...(typeof mtu === 'number' ? { mtu } : {}),
-    });
-    const pcap = text('pcap');
-    let device: TapDevice | PcapFileCapture = tap;
+  async open({ name, prefix, declaration }, values, environment) {
+    const devices: (TapDevice | PcapFileCapture)[] = [];
     try {
-      if (pcap !== undefined) {
-        device = PcapFileCapture.open(tap, environment.clock, pcap, { resolution: 'ns' });
+      const interfaces: InterfaceConfig[] = [];
+      const routes: StaticRouteConfig[] = [];
+      for (const interfacePrefix of interfacePrefixes(prefix, declaration.interfaces)) {
+        const value = (key: TapArgKey): unknown => values[prefixedKey(interfacePrefix, key)];
+        const text = (key: TapArgKey): string | undefined => {
+          const given = value(key);
+          return typeof given === 'string' ? given : undefined;
+        };
+        const mac = text('mac');
+        const mtu = value('mtu');
+        const tap = await TapDevice.open({
+          name: String(value('tap')),
+          ...(mac === undefined ? {} : { mac: unwrap(parseMac(mac)) }),
+          ...(typeof mtu === 'number' ? { mtu } : {}),
+        });
+        const pcap = text('pcap');
+        let device: TapDevice | PcapFileCapture = tap;
+        devices.push(tap);
+        if (pcap !== undefined) {
+          device = PcapFileCapture.open(tap, environment.clock, pcap, { resolution: 'ns' });
+          devices[devices.length - 1] = device;
+        }
+        const gateway = text('ipv4Gateway');
+        if (gateway !== undefined) {
+          routes.push({ destination: '0.0.0.0/0', gateway, interface: interfaces.length });
+        }
+        interfaces.push({ device, ipv4: [String(value('ipv4'))] });
       }
-      const gateway = text('ipv4Gateway');
       const stack = await createNetStack({
-        interfaces: [{ device, ipv4: [String(value('ipv4'))] }],
-        ...(gateway === undefined ? {} : { ipv4Gateway: gateway }),
+        interfaces,
+        routes,
+        ...(declaration.interfaces === undefined ? {} : { interfaceNames: declaration.interfaces }),
         clock: environment.clock,
         sleep: environment.sleep,
         random: environment.random,
         logger: environment.logger.child(name),
-        probeAddresses: value('ipv4Probe') === true,
+        probeAddresses: interfacePrefixes(prefix, declaration.interfaces).some(
+          (interfacePrefix) => values[prefixedKey(interfacePrefix, 'ipv4Probe')] === true,
+        ),
       });
       environment.logger.info('network up', { device: name, stack: stack.describe() });
       return { value: stack, close: () => stack.close() };
     } catch (error) {
-      await device.close();
+      await Promise.all(devices.map((device) => device.close()));
       throw error;
     }
   },

@@ -43,6 +43,11 @@ export interface DeviceDeclaration<K extends DeviceKind = DeviceKind> {
    * relative to where the service was started, as a command-line user expects).
    */
   readonly defaultDirectory?: string;
+  /**
+   * For a stack: the names of its interfaces, when it has several (a router's `client` and
+   * `uplink`); each gets its own target options, prefixed by its name (`--uplink-tap`).
+   */
+  readonly interfaces?: readonly string[];
 }
 
 export type DeviceDeclarations = Readonly<Record<string, DeviceDeclaration>>;
@@ -57,8 +62,11 @@ const declare =
 
 /** Device declarations, one constructor per kind. */
 export const device = {
-  /** A TCP/UDP network stack. */
-  stack: declare('stack', 'the network'),
+  /** A TCP/UDP network stack; with `interfaces`, one stack on several networks (a router). */
+  stack: (
+    doc = 'the network',
+    options: { interfaces?: readonly string[] } = {},
+  ): DeviceDeclaration<'stack'> => ({ kind: 'stack', doc, ...options }),
   /** A read-only key-value tree: a host directory, or a tree embedded at build time. */
   kvRo: (
     doc = 'a read-only file tree',
@@ -129,6 +137,22 @@ export function defineUnikernel<const D extends DeviceDeclarations, const A exte
   for (const key of [...Object.keys(definition.devices), ...Object.keys(definition.args)]) {
     if (!KEY.test(key)) {
       throw new TypeError(`'${key}' in unikernel ${definition.name}: use a camelCase identifier`);
+    }
+  }
+  for (const [name, declaration] of Object.entries(definition.devices)) {
+    const { interfaces } = declaration;
+    if (interfaces === undefined) continue;
+    if (interfaces.length === 0 || new Set(interfaces).size !== interfaces.length) {
+      throw new TypeError(
+        `the interfaces of ${name} in unikernel ${definition.name}: name at least one, each once`,
+      );
+    }
+    for (const key of interfaces) {
+      if (!KEY.test(key)) {
+        throw new TypeError(
+          `interface '${key}' of ${name} in unikernel ${definition.name}: use a camelCase identifier`,
+        );
+      }
     }
   }
   for (const key of Object.keys(definition.args)) {

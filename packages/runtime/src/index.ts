@@ -36,6 +36,13 @@ export {
 } from './definition.ts';
 export { decodeBase64, type EmbeddedFile, type EmbeddedTree } from './embedded-tree.ts';
 export { type FlowWebStreams, flowToWebStreams } from './flow-streams.ts';
+export type {
+  ForwardingInterface,
+  ForwardingPolicy,
+  ForwardVerdict,
+  Ipv4Forwarding,
+  ReceivedPacket,
+} from './forwarding.ts';
 export { HandlerQueue } from './handler-queue.ts';
 export type { KvEntry, KvEntryKind, KvRo, KvRw } from './kv.ts';
 export { checkKvRange, compareKvNames, splitKvEntryKey, splitKvKey } from './kv-key.ts';

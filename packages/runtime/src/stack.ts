@@ -2,12 +2,15 @@
 // host's sockets, the direct stack on a TAP device, the direct stack on a simulated network).
 // A service cannot tell which it got, except by what `describe` reports.
 
+import type { Ipv4Forwarding } from './forwarding.ts';
 import type { TcpStack } from './tcp.ts';
 import type { UdpStack } from './udp.ts';
 
 export interface Stack {
   readonly tcp: TcpStack;
   readonly udp: UdpStack;
+  /** Packet forwarding, on stacks that own their interfaces (the direct stack) only. */
+  readonly forwarding?: Ipv4Forwarding;
   /** The stack's unicast addresses, as text ('10.0.0.2'). */
   addresses(): readonly string[];
   /** One line for logs: which implementation, on what ('direct stack on tap0, 10.0.0.2/24'). */

@@ -246,6 +246,11 @@ export class TcpLayer {
     return listener;
   }
 
+  /** Whether a listener or a connection uses local `port`. */
+  portInUse(port: number): boolean {
+    return this.#listeners.has(port) || this.#connections.has(port);
+  }
+
   #listenAvailable(port: number, address: number): boolean {
     const entry = this.#listeners.get(port);
     if (entry === undefined) return true;
