@@ -40,6 +40,9 @@ export class SystemClock implements Clock {
   }
 }
 
+/** The longest delay setTimeout honours (a signed 32-bit millisecond count). */
+const MAX_TIMEOUT_MS = 0x7fff_ffff;
+
 /** Sleeps on the platform's timers, measured against a Clock (the system one by default). */
 export class SystemSleep implements Sleep {
   readonly #clock: Clock;
@@ -49,7 +52,14 @@ export class SystemSleep implements Sleep {
   }
 
   setTimer(deadlineMs: number, callback: () => void): Timer {
-    const handle = setTimeout(callback, Math.max(0, deadlineMs - this.#clock.nowMs()));
+    let handle: ReturnType<typeof setTimeout>;
+    const arm = (): void => {
+      const delayMs = Math.max(0, deadlineMs - this.#clock.nowMs());
+      // setTimeout takes at most 2^31 - 1 ms and fires at once beyond it: wait in steps.
+      if (delayMs <= MAX_TIMEOUT_MS) handle = setTimeout(callback, delayMs);
+      else handle = setTimeout(arm, MAX_TIMEOUT_MS);
+    };
+    arm();
     return { cancel: () => clearTimeout(handle) };
   }
 

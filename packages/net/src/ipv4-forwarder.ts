@@ -251,7 +251,7 @@ export class Ipv4Forwarder implements Ipv4Forwarding {
 }
 
 /** TTL − 1 with the header checksum updated incrementally (RFC 1624 §3 works this very case). */
-function decrementTtl(datagram: Uint8Array): void {
+export function decrementTtl(datagram: Uint8Array): void {
   const oldWord = readU16BE(datagram, 8);
   datagram[8] = datagram[8]! - 1;
   writeU16BE(datagram, 10, updateChecksum16(readU16BE(datagram, 10), oldWord, oldWord - 0x100));

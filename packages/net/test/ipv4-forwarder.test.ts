@@ -3,8 +3,10 @@ import { describe, it } from 'node:test';
 import { createLogger, MemorySink, readU16BE, readU32BE, SeededRandom } from '@oasis/core';
 import type { ForwardingPolicy, ForwardVerdict, UdpEndpoint } from '@oasis/runtime';
 import { SimNetwork } from '@oasis/sim';
-import { IP_PROTOCOL_UDP } from '@oasis/wire';
+import { emitIpv4, IP_PROTOCOL_UDP, type Ipv4Repr } from '@oasis/wire';
+import fc from 'fast-check';
 import { NetStack } from '../src/index.ts';
+import { decrementTtl } from '../src/ipv4-forwarder.ts';
 import { addHost, runUntil } from './sim-hosts.ts';
 
 /**
@@ -176,5 +178,44 @@ describe('Ipv4Forwarder: a stack with a forwarding policy routes between its int
     assert.equal(request[8], 64);
     assert.equal(outside.stack.counters()['icmpv4.echo-replies-sent'], 1);
     assert.deepEqual(outside.stack.drops(), {});
+  });
+});
+
+describe('decrementTtl', () => {
+  it('gives the header a full recomputation gives, for any header (RFC 1624 §3)', () => {
+    const header = (repr: Ipv4Repr): Uint8Array => {
+      const bytes = new Uint8Array(20 + repr.options.length);
+      emitIpv4(repr, bytes);
+      return bytes;
+    };
+    fc.assert(
+      fc.property(
+        fc.record({
+          ttl: fc.integer({ min: 1, max: 255 }),
+          protocol: fc.integer({ min: 0, max: 255 }),
+          identification: fc.integer({ min: 0, max: 0xffff }),
+          source: fc.integer({ min: 0, max: 0xffffffff }),
+          destination: fc.integer({ min: 0, max: 0xffffffff }),
+          dscp: fc.integer({ min: 0, max: 63 }),
+        }),
+        (fields) => {
+          const repr: Ipv4Repr = {
+            ...fields,
+            ecn: 0,
+            reservedFlag: false,
+            dontFragment: true,
+            moreFragments: false,
+            fragmentOffset: 0,
+            options: new Uint8Array(0),
+            payloadLength: 0,
+            checksum: 'compute',
+          };
+          const packet = header(repr);
+          decrementTtl(packet);
+          assert.deepEqual(packet, header({ ...repr, ttl: fields.ttl - 1 }));
+        },
+      ),
+      { seed: 1, numRuns: 500 },
+    );
   });
 });
