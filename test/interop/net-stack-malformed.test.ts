@@ -5,7 +5,6 @@
 // Needs root: skipped elsewhere, failed under CI when it cannot run.
 
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import {
@@ -15,22 +14,13 @@ import {
   STACK_ADDRESS,
 } from './direct-stack.ts';
 import { skipUnlessTapAllowed } from './netns.ts';
-import { skipUnless } from './tools.ts';
+import { PYTHON, skipUnless, skipUnlessScapy } from './tools.ts';
 
-const PYTHON = '/usr/bin/python3';
 const skip =
   skipUnlessTapAllowed() ||
   skipUnless('ping', 'Debian: apt-get install iputils-ping') ||
   skipUnless(PYTHON, 'Debian: apt-get install python3') ||
   skipUnlessScapy();
-
-/** As `skipUnless`, for the scapy module of Debian's python3 rather than a program. */
-function skipUnlessScapy(): false | string {
-  if (spawnSync(PYTHON, ['-c', 'import scapy'], { stdio: 'ignore' }).status === 0) return false;
-  const reason = 'scapy is not installed (Debian: apt-get install python3-scapy)';
-  if (process.env['CI'] === 'true') throw new Error(`${reason}; .ci/run should have installed it`);
-  return reason;
-}
 
 /** Reassembly gives up after this, so the never-completed fragment is counted quickly. */
 const REASSEMBLY_TIMEOUT_MS = 500;

@@ -8,7 +8,7 @@
 // computed on both sides. Needs root: skipped elsewhere, failed under CI when it cannot run.
 
 import assert from 'node:assert/strict';
-import { type ChildProcessWithoutNullStreams, spawn, spawnSync } from 'node:child_process';
+import { type ChildProcessWithoutNullStreams, spawn } from 'node:child_process';
 import { createHash, randomBytes } from 'node:crypto';
 import { EventEmitter, once } from 'node:events';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -35,17 +35,7 @@ import {
   STACK_ADDRESS,
 } from './direct-stack.ts';
 import { skipUnlessTapAllowed } from './netns.ts';
-import { run, skipUnless } from './tools.ts';
-
-const PYTHON = '/usr/bin/python3';
-
-/** As `skipUnless`, for the scapy module of Debian's python3 rather than a program. */
-function skipUnlessScapy(): false | string {
-  if (spawnSync(PYTHON, ['-c', 'import scapy'], { stdio: 'ignore' }).status === 0) return false;
-  const reason = 'scapy is not installed (Debian: apt-get install python3-scapy)';
-  if (process.env['CI'] === 'true') throw new Error(`${reason}; .ci/run should have installed it`);
-  return reason;
-}
+import { PYTHON, run, skipUnless, skipUnlessScapy } from './tools.ts';
 
 const skip =
   skipUnlessTapAllowed() ||

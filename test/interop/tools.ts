@@ -21,3 +21,14 @@ export function run(program: string, args: readonly string[]): string {
   }
   return result.stdout;
 }
+
+/** Debian's python3, which has the scapy module (a python3 on the PATH may be another). */
+export const PYTHON = '/usr/bin/python3';
+
+/** As `skipUnless`, for the scapy module of Debian's python3 rather than a program. */
+export function skipUnlessScapy(): false | string {
+  if (spawnSync(PYTHON, ['-c', 'import scapy'], { stdio: 'ignore' }).status === 0) return false;
+  const reason = 'scapy is not installed (Debian: apt-get install python3-scapy)';
+  if (process.env['CI'] === 'true') throw new Error(`${reason}; .ci/run should have installed it`);
+  return reason;
+}
