@@ -68,6 +68,16 @@ export interface FirewallNetAddresses {
 
 export type FirewallNetKind = 'oasis' | 'linux';
 
+/**
+ * How the firewall is run (unikernels/firewall/README.md): the 32 MB heap of MirageOS' firewall,
+ * and a young generation of 1 MB semi-spaces, which per-packet garbage would otherwise grow to
+ * 16 MB ones (its connection table is outside the heap).
+ */
+export const FIREWALL_NODE_FLAGS: readonly string[] = [
+  '--max-old-space-size=32',
+  '--max-semi-space-size=1',
+];
+
 const PREFIX_LENGTH = 24;
 /** IFNAMSIZ less the terminating NUL (netdevice(7)). */
 const MAX_INTERFACE_NAME = 15;
@@ -105,9 +115,11 @@ function deleteLive(): void {
 }
 
 function onSignal(signal: NodeJS.Signals): void {
-  deleteLive();
   // Another listener (a benchmark stopping its processes, say) decides how the process ends.
-  if (process.listenerCount(signal) === 1) process.exit(signal === 'SIGINT' ? 130 : 143);
+  // Counted first: deleting the last net removes this listener.
+  const alone = process.listenerCount(signal) === 1;
+  deleteLive();
+  if (alone) process.exit(signal === 'SIGINT' ? 130 : 143);
 }
 
 function track(net: FirewallNet): void {

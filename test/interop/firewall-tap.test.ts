@@ -6,12 +6,12 @@
 
 import assert from 'node:assert/strict';
 import { type SpawnSyncReturns, spawn, spawnSync } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { Dnsmasq } from './dnsmasq.ts';
-import { FirewallNet } from './firewall-net.ts';
+import { FIREWALL_NODE_FLAGS, FirewallNet } from './firewall-net.ts';
 import type { NetNamespace } from './netns.ts';
 import { skipUnlessTapAllowed } from './netns.ts';
 import { type BuiltService, buildService, ServiceProcess } from './service-process.ts';
@@ -30,6 +30,7 @@ const RULES = `# interop test rules
 * accept proto=icmp dst=${UPSTREAM}
 * accept proto=udp dst=${UPSTREAM} dstports=7000-7001   # the echo of who is asking
 * accept proto=udp dstports=33434-33534                 # traceroute's probes
+* accept proto=udp dst=${UPSTREAM} dstports=9000-9015   # the flood
 * accept proto=tcp dst=${UPSTREAM} dstports=7000
 * accept proto=tcp dstname=named.test dstports=7000
 * accept specialtarget=dns
@@ -125,6 +126,7 @@ describe('firewall on the tap target between two namespaces', { skip }, () => {
         `tcp:8080=${CLIENT}:7000`,
       ],
       net.router.name,
+      { NODE_OPTIONS: FIREWALL_NODE_FLAGS.join(' ') },
     );
     await firewall.waitForLog(/firewall ready/);
     net.attachAfterOpen();
@@ -182,7 +184,7 @@ describe('firewall on the tap target between two namespaces', { skip }, () => {
     const unmatched = attempt(net.client, 'ping', ['-c', '1', '-W', '1', NAMED]);
     assert.notEqual(unmatched.status, 0);
     const fields = await counters();
-    assert.ok((fields.get('rule.8.drop') ?? 0) >= 1, 'the drop rule counted');
+    assert.ok((fields.get('rule.9.drop') ?? 0) >= 1, 'the drop rule counted');
     assert.ok((fields.get('rule.none.drop') ?? 0) >= 1, 'the unmatched ping counted');
   });
 
@@ -284,5 +286,46 @@ describe('firewall on the tap target between two namespaces', { skip }, () => {
         `drop.${reason}: ${fields.get(`drop.${reason}`)} of ${count}`,
       );
     }
+  });
+
+  it('survives a flood of 1,000,000 new flows in bounded memory, established flows unharmed', async () => {
+    const established = spawn('ip', [
+      'netns',
+      'exec',
+      net.client.name,
+      'socat',
+      '-',
+      `TCP4:${UPSTREAM}:7000`,
+    ]);
+    const closed = new Promise((resolve) => established.once('close', resolve));
+    established.stdin.write('before the flood\n');
+    await printed(established.stdout, /before the flood\n/);
+    const script = join(import.meta.dirname, 'firewall-flood.py');
+    const flood = (firstFlow: number) => {
+      const args = [script, CLIENT, UPSTREAM, '9000', '16', String(firstFlow), '500000'];
+      const { sent, refused } = JSON.parse(net.client.exec(PYTHON, args));
+      assert.equal(sent + refused, 500_000);
+    };
+    const memory = (field: 'VmRSS' | 'VmHWM'): number => {
+      const status = readFileSync(`/proc/${firewall.child.pid}/status`, 'utf8');
+      return Number(new RegExp(`${field}:\\s+(\\d+) kB`).exec(status)?.[1]) * 1024;
+    };
+    flood(0);
+    const afterHalf = memory('VmRSS');
+    const half = await counters();
+    flood(500_000);
+    const fields = await counters();
+    // Far more new flows reached the firewall than its table holds: it made room for them, and
+    // memory stopped growing with the table full (the second half added no resident memory).
+    assert.ok((fields.get('evictions') ?? 0) > (half.get('evictions') ?? 0) + 100_000);
+    assert.equal(fields.get('flows'), fields.get('maxFlows'));
+    assert.equal(fields.get('flows.established'), 1);
+    const growth = memory('VmRSS') - afterHalf;
+    assert.ok(growth < 4 << 20, `resident memory grew by ${growth} bytes in the second half`);
+    assert.ok(memory('VmHWM') < 96 << 20, `resident memory peaked at ${memory('VmHWM')} bytes`);
+    const answered = printed(established.stdout, /after the flood\n/);
+    established.stdin.end('after the flood\n');
+    await answered;
+    assert.equal(await closed, 0);
   });
 });
