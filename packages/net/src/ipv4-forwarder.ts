@@ -83,7 +83,7 @@ export class Ipv4Forwarder implements Ipv4Forwarding {
   }
 
   egressOf(destination: number): number {
-    return this.#routes.lookup(destination)?.route.interfaceIndex ?? -1;
+    return this.#routes.routeFor(destination)?.interfaceIndex ?? -1;
   }
 
   portInUse(protocol: number, port: number): boolean {
@@ -161,9 +161,9 @@ export class Ipv4Forwarder implements Ipv4Forwarding {
       this.#drops.add('forward.bad-destination');
       return;
     }
-    const hop = this.#routes.lookup(destination);
-    const out = hop === undefined ? undefined : this.#ifaces[hop.route.interfaceIndex];
-    if (hop === undefined || out === undefined) {
+    const route = this.#routes.routeFor(destination);
+    const out = route === undefined ? undefined : this.#ifaces[route.interfaceIndex];
+    if (route === undefined || out === undefined) {
       this.#drops.add('forward.no-route');
       return;
     }
@@ -178,7 +178,7 @@ export class Ipv4Forwarder implements Ipv4Forwarding {
       return;
     }
     decrementTtl(datagram);
-    const nextHop = hop.nextHop ?? destination;
+    const nextHop = route.gateway ?? destination;
     const { device } = out;
     const segmentation = offload?.segmentation;
     if (segmentation !== undefined && !(device.offload.tso4 && device.offload.txChecksum)) {

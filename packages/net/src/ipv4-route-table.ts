@@ -76,10 +76,14 @@ export class Ipv4RouteTable {
 
   /** The route for `destination` and the next hop it gives, or undefined if no route matches. */
   lookup(destination: number): Ipv4NextHop | undefined {
+    const route = this.routeFor(destination);
+    return route === undefined ? undefined : { route, nextHop: route.gateway ?? destination };
+  }
+
+  /** The route `lookup` takes, without allocating: the forwarding path asks once per packet. */
+  routeFor(destination: number): Ipv4Route | undefined {
     for (const route of this.#routes) {
-      if (ipv4InSubnet(destination, route.network, route.prefixLength)) {
-        return { route, nextHop: route.gateway ?? destination };
-      }
+      if (ipv4InSubnet(destination, route.network, route.prefixLength)) return route;
     }
     return undefined;
   }
