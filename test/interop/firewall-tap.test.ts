@@ -86,6 +86,36 @@ function printed(stream: NodeJS.ReadableStream, pattern: RegExp): Promise<void> 
   });
 }
 
+/**
+ * A TCP connection from the client to the upstream echo that stays open between lines: `say`
+ * sends a line and resolves when it comes back; `end` sends the last one and resolves with
+ * socat's exit status once the connection closed.
+ */
+function openConnection(net: FirewallNet) {
+  const socat = spawn('ip', [
+    'netns',
+    'exec',
+    net.client.name,
+    'socat',
+    '-',
+    `TCP4:${UPSTREAM}:7000`,
+  ]);
+  const closed = new Promise<number | null>((resolve) => socat.once('close', resolve));
+  return {
+    say(line: string): Promise<void> {
+      const echoed = printed(socat.stdout, new RegExp(`${line}\n`));
+      socat.stdin.write(`${line}\n`);
+      return echoed;
+    },
+    async end(line: string): Promise<number | null> {
+      const echoed = printed(socat.stdout, new RegExp(`${line}\n`));
+      socat.stdin.end(`${line}\n`);
+      await echoed;
+      return closed;
+    },
+  };
+}
+
 describe('firewall on the tap target between two namespaces', { skip }, () => {
   let net: FirewallNet;
   let built: BuiltService;
@@ -242,24 +272,12 @@ describe('firewall on the tap target between two namespaces', { skip }, () => {
 
   it('reloads rules on SIGHUP without cutting tracked flows, and refuses a bad file', async () => {
     // A flow that lasts across the reload: one line before it, one after.
-    const long = spawn('ip', [
-      'netns',
-      'exec',
-      net.client.name,
-      'socat',
-      '-',
-      `TCP4:${UPSTREAM}:7000`,
-    ]);
-    const exited = new Promise((resolve) => long.once('close', resolve));
-    long.stdin.write('before\n');
-    await printed(long.stdout, /before\n/);
+    const connection = openConnection(net);
+    await connection.say('before');
     writeFileSync(join(dir, 'rules.txt'), '* drop\n');
     firewall.child.kill('SIGHUP');
     await firewall.waitForLog(/rules reloaded/);
-    const answered = printed(long.stdout, /after\n/);
-    long.stdin.end('after\n');
-    await answered;
-    assert.equal(await exited, 0);
+    assert.equal(await connection.end('after'), 0);
     const fresh = attempt(net.client, 'socat', [
       '-T1',
       '-',
@@ -289,17 +307,8 @@ describe('firewall on the tap target between two namespaces', { skip }, () => {
   });
 
   it('survives a flood of 1,000,000 new flows in bounded memory, established flows unharmed', async () => {
-    const established = spawn('ip', [
-      'netns',
-      'exec',
-      net.client.name,
-      'socat',
-      '-',
-      `TCP4:${UPSTREAM}:7000`,
-    ]);
-    const closed = new Promise((resolve) => established.once('close', resolve));
-    established.stdin.write('before the flood\n');
-    await printed(established.stdout, /before the flood\n/);
+    const established = openConnection(net);
+    await established.say('before the flood');
     const script = join(import.meta.dirname, 'firewall-flood.py');
     const flood = (firstFlow: number) => {
       const args = [script, CLIENT, UPSTREAM, '9000', '16', String(firstFlow), '500000'];
@@ -323,9 +332,6 @@ describe('firewall on the tap target between two namespaces', { skip }, () => {
     const growth = memory('VmRSS') - afterHalf;
     assert.ok(growth < 4 << 20, `resident memory grew by ${growth} bytes in the second half`);
     assert.ok(memory('VmHWM') < 96 << 20, `resident memory peaked at ${memory('VmHWM')} bytes`);
-    const answered = printed(established.stdout, /after the flood\n/);
-    established.stdin.end('after the flood\n');
-    await answered;
-    assert.equal(await closed, 0);
+    assert.equal(await established.end('after the flood'), 0);
   });
 });

@@ -27,6 +27,7 @@ import {
 import { emptyTuple, type FlowTuple, reverseTuple } from '../src/flow-tuple.ts';
 import { NAT_TIMEOUTS } from '../src/nat-timeouts.ts';
 import { nextTcpState } from '../src/tcp-tracking.ts';
+import { tuple } from './test-packets.ts';
 
 const ip = (text: string): number => unwrap(parseIpv4Address(text));
 const CLIENT = ip('10.137.0.5');
@@ -36,16 +37,6 @@ const TCP = IP_PROTOCOL_TCP;
 const UDP = IP_PROTOCOL_UDP;
 const ICMP = IP_PROTOCOL_ICMP;
 const GRE = 47;
-
-function tuple(
-  protocol: number,
-  source: number,
-  sourcePort: number,
-  destination: number,
-  destinationPort: number,
-): FlowTuple {
-  return { protocol, source, sourcePort, destination, destinationPort };
-}
 
 function newTable(options: Partial<ConnectionTableOptions> = {}): ConnectionTable {
   return new ConnectionTable({ random: new SeededRandom(1), ...options });

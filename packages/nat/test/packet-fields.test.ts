@@ -33,17 +33,8 @@ import {
   SYN,
   SYN_TRANSLATED,
   specArbitrary,
+  tuple,
 } from './test-packets.ts';
-
-function tuple(
-  protocol: number,
-  source: number,
-  sourcePort: number,
-  destination: number,
-  destinationPort: number,
-): FlowTuple {
-  return { protocol, source, sourcePort, destination, destinationPort };
-}
 
 function read(packet: Uint8Array): [TupleVerdict, FlowTuple] {
   const into = emptyTuple();

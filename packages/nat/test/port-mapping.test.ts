@@ -5,8 +5,9 @@ import { IP_PROTOCOL_ICMP, IP_PROTOCOL_TCP, IP_PROTOCOL_UDP, parseIpv4Address } 
 import fc from 'fast-check';
 import { ConnectionTable, type ConnectionTableOptions } from '../src/connection-table.ts';
 import { FLOW_REPLY } from '../src/flow-state.ts';
-import { emptyTuple, type FlowTuple } from '../src/flow-tuple.ts';
+import { emptyTuple } from '../src/flow-tuple.ts';
 import { PortMappings } from '../src/port-mapping.ts';
+import { tuple } from './test-packets.ts';
 
 const ip = (text: string): number => unwrap(parseIpv4Address(text));
 const NAT = ip('192.0.2.1');
@@ -18,16 +19,6 @@ const SERVER_2 = ip('198.51.100.2');
 const UDP = IP_PROTOCOL_UDP;
 const TCP = IP_PROTOCOL_TCP;
 const ICMP = IP_PROTOCOL_ICMP;
-
-function tuple(
-  protocol: number,
-  source: number,
-  sourcePort: number,
-  destination: number,
-  destinationPort: number,
-): FlowTuple {
-  return { protocol, source, sourcePort, destination, destinationPort };
-}
 
 function natTable(options: Partial<ConnectionTableOptions> = {}): ConnectionTable {
   return new ConnectionTable({ random: new SeededRandom(7), ...options });

@@ -21,6 +21,7 @@ import {
   UDP_CHECKSUM_OFFSET,
 } from '@oasis/wire';
 import fc from 'fast-check';
+import type { FlowTuple } from '../src/flow-tuple.ts';
 
 /** Every property runs this often, from a fixed seed, so a run is the same run every time. */
 export const PROPERTY_RUNS = { seed: 0x0a515, numRuns: 400 } as const;
@@ -425,4 +426,15 @@ export function specArbitrary(
         ? { ...spec, sequence: spec.sequence & 0xffff, destinationPort: spec.sourcePort }
         : spec,
     );
+}
+
+/** A FlowTuple from its five values. */
+export function tuple(
+  protocol: number,
+  source: number,
+  sourcePort: number,
+  destination: number,
+  destinationPort: number,
+): FlowTuple {
+  return { protocol, source, sourcePort, destination, destinationPort };
 }
