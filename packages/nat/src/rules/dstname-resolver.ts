@@ -26,12 +26,6 @@ import type { Clock, Logger, Sleep, Timer } from '@oasis/core';
 import { formatIpv4Address } from '@oasis/wire';
 import type { RuleSet } from './rule-set.ts';
 
-/**
- * The longest wait a platform timer honours is 2^31-1 ms (about 24.8 days): Node fires a longer
- * setTimeout after 1 ms, which would turn a long TTL into a query loop.
- */
-const MAX_TIMER_SECONDS = Math.floor((2 ** 31 - 1) / 1000);
-
 export interface NameAnswer {
   readonly addresses: readonly number[];
   readonly ttlSeconds: number;
@@ -82,13 +76,13 @@ export class DstnameResolver {
       !(
         minTtlSeconds > 0 &&
         maxTtlSeconds >= minTtlSeconds &&
-        maxTtlSeconds <= MAX_TIMER_SECONDS &&
+        Number.isFinite(maxTtlSeconds) &&
         retrySeconds > 0 &&
-        retrySeconds <= MAX_TIMER_SECONDS
+        Number.isFinite(retrySeconds)
       )
     ) {
       throw new RangeError(
-        `DstnameResolver needs 0 < minTtlSeconds <= maxTtlSeconds <= ${MAX_TIMER_SECONDS} and 0 < retrySeconds <= ${MAX_TIMER_SECONDS}, got ${minTtlSeconds}, ${maxTtlSeconds}, ${retrySeconds}`,
+        `DstnameResolver needs finite 0 < minTtlSeconds <= maxTtlSeconds and 0 < retrySeconds, got ${minTtlSeconds}, ${maxTtlSeconds}, ${retrySeconds}`,
       );
     }
     this.#options = options;
