@@ -53,6 +53,7 @@ import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { build } from '@oasis/cli';
 import { freePort } from '../test/interop/free-port.ts';
+import { integerOption, usageError } from './command-line.ts';
 import {
   type BenchHost,
   benchHosts,
@@ -97,19 +98,7 @@ interface Settings {
   readonly profile: boolean;
 }
 
-/** A mistake on the command line: one line, exit code 64. */
-function usageError(message: string): never {
-  console.error(`dns: ${message}`);
-  process.exit(64);
-}
-
-function integerOption(text: string, flag: string, min: number, max: number): number {
-  const value = Number(text);
-  if (!(/^\d+$/.test(text) && value >= min && value <= max)) {
-    usageError(`${flag} takes an integer in ${min}..${max}, got '${text}'`);
-  }
-  return value;
-}
+const BENCH = 'dns';
 
 function settings(): Settings {
   let values: Record<string, string | boolean | undefined>;
@@ -126,12 +115,13 @@ function settings(): Settings {
     }));
   } catch (error) {
     usageError(
+      BENCH,
       `${error instanceof Error ? error.message : String(error)}; options: --rounds N --seconds S --profile`,
     );
   }
   return {
-    rounds: integerOption(String(values['rounds']), '--rounds', 1, 100),
-    seconds: integerOption(String(values['seconds']), '--seconds', 1, 3600),
+    rounds: integerOption(BENCH, String(values['rounds']), '--rounds', 1, 100),
+    seconds: integerOption(BENCH, String(values['seconds']), '--seconds', 1, 3600),
     profile: values['profile'] === true,
   };
 }

@@ -38,6 +38,7 @@ import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { build } from '@oasis/cli';
 import { FIREWALL_NODE_FLAGS, FirewallNet } from '../test/interop/firewall-net.ts';
+import { benchArguments, integerOption, usageError } from './command-line.ts';
 import { residentBytes } from './dns/proc-stats.ts';
 import { Children, type Watched } from './firewall/children.ts';
 import { type IperfResult, runIperf, UDP_PAYLOAD_BYTES } from './firewall/iperf.ts';
@@ -89,26 +90,14 @@ interface Side {
   };
 }
 
-/** A mistake on the command line: one line, exit code 64. */
-function usageError(message: string): never {
-  console.error(`firewall: ${message}`);
-  process.exit(64);
-}
-
-function integerOption(text: string, flag: string, min: number, max: number): number {
-  const value = Number(text);
-  if (!(/^\d+$/.test(text) && value >= min && value <= max)) {
-    usageError(`${flag} takes an integer in ${min}..${max}, got '${text}'`);
-  }
-  return value;
-}
+const BENCH = 'firewall';
 
 function settings(): Settings {
   let values: Record<string, string | boolean | undefined>;
   try {
     ({ values } = parseArgs({
       // `npm run bench -- firewall -- --rounds 3` hands over a leading '--': skip it.
-      args: process.argv.slice(process.argv[2] === '--' ? 3 : 2),
+      args: benchArguments(),
       options: {
         rounds: { type: 'string', default: '5' },
         seconds: { type: 'string', default: '5' },
@@ -118,16 +107,17 @@ function settings(): Settings {
     }));
   } catch (error) {
     usageError(
+      BENCH,
       `${error instanceof Error ? error.message : String(error)}; options: --rounds N --seconds N --only oasis|linux`,
     );
   }
   const only = values['only'];
   if (only !== undefined && only !== 'oasis' && only !== 'linux') {
-    usageError(`--only takes oasis or linux, got '${only}'`);
+    usageError(BENCH, `--only takes oasis or linux, got '${only}'`);
   }
   return {
-    rounds: integerOption(String(values['rounds']), '--rounds', 1, 100),
-    seconds: integerOption(String(values['seconds']), '--seconds', 1, 3600),
+    rounds: integerOption(BENCH, String(values['rounds']), '--rounds', 1, 100),
+    seconds: integerOption(BENCH, String(values['seconds']), '--seconds', 1, 3600),
     sides: only === undefined ? ['oasis', 'linux'] : [only],
   };
 }

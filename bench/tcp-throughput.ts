@@ -57,6 +57,7 @@ import type { Readable } from 'node:stream';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { build } from '@oasis/cli';
+import { benchArguments, integerOption, usageError } from './command-line.ts';
 import { median } from './stats.ts';
 import { formatProfileSummary, summariseProfile } from './tcp-throughput/cpu-profile.ts';
 import { measureSimFlow, type SimDriver, type SimFlowResult } from './tcp-throughput/sim-flow.ts';
@@ -96,26 +97,14 @@ interface Settings {
 
 type Child = ChildProcessByStdio<null, Readable, Readable>;
 
-/** A mistake on the command line: one line, exit code 64. */
-function usageError(message: string): never {
-  console.error(`tcp-throughput: ${message}`);
-  process.exit(64);
-}
-
-function integerOption(text: string, flag: string, min: number, max: number): number {
-  const value = Number(text);
-  if (!(/^\d+$/.test(text) && value >= min && value <= max)) {
-    usageError(`${flag} takes an integer in ${min}..${max}, got '${text}'`);
-  }
-  return value;
-}
+const BENCH = 'tcp-throughput';
 
 function settings(): Settings {
   let values: Record<string, string | boolean | undefined>;
   try {
     ({ values } = parseArgs({
       // `npm run bench -- tcp-throughput -- --rounds 3` hands over a leading '--': skip it.
-      args: process.argv.slice(process.argv[2] === '--' ? 3 : 2),
+      args: benchArguments(),
       options: {
         rounds: { type: 'string', default: '5' },
         seconds: { type: 'string', default: '5' },
@@ -126,13 +115,14 @@ function settings(): Settings {
     }));
   } catch (error) {
     usageError(
+      BENCH,
       `${error instanceof Error ? error.message : String(error)}; options: --rounds N --seconds N --sim-mib N --profile`,
     );
   }
   return {
-    rounds: integerOption(String(values['rounds']), '--rounds', 1, 100),
-    seconds: integerOption(String(values['seconds']), '--seconds', 1, 3600),
-    simMib: integerOption(String(values['sim-mib']), '--sim-mib', 1, 65_536),
+    rounds: integerOption(BENCH, String(values['rounds']), '--rounds', 1, 100),
+    seconds: integerOption(BENCH, String(values['seconds']), '--seconds', 1, 3600),
+    simMib: integerOption(BENCH, String(values['sim-mib']), '--sim-mib', 1, 65_536),
     profile: values['profile'] === true,
   };
 }

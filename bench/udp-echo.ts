@@ -37,6 +37,7 @@ import { parseArgs } from 'node:util';
 import { createLogger, lineSink, SystemClock, SystemRandom, SystemSleep } from '@oasis/core';
 import { createNetStack, type NetStack } from '@oasis/net';
 import { TapDevice } from '@oasis/node';
+import { integerOption, usageError } from './command-line.ts';
 import { median } from './stats.ts';
 
 const TAP_KERNEL_ADDRESS = '10.79.0.1';
@@ -83,19 +84,7 @@ const LOAD_FIELDS = ['echoed', 'sent', 'lost', 'late', 'seconds', 'pps'] as cons
 
 type Child = ChildProcessByStdio<null, Readable, Readable>;
 
-/** A mistake on the command line: one line, exit code 64. */
-function usageError(message: string): never {
-  console.error(`udp-echo: ${message}`);
-  process.exit(64);
-}
-
-function integerOption(text: string, flag: string, min: number, max: number): number {
-  const value = Number(text);
-  if (!(/^\d+$/.test(text) && value >= min && value <= max)) {
-    usageError(`${flag} takes an integer in ${min}..${max}, got '${text}'`);
-  }
-  return value;
-}
+const BENCH = 'udp-echo';
 
 function settings(): Settings {
   let values: Record<string, string | undefined>;
@@ -111,14 +100,21 @@ function settings(): Settings {
     }));
   } catch (error) {
     usageError(
+      BENCH,
       `${error instanceof Error ? error.message : String(error)}; options: --window N --payload N --rounds N --round-ms N`,
     );
   }
   return {
-    window: integerOption(values['window'] ?? '', '--window', 1, MAX_WINDOW),
-    payloadBytes: integerOption(values['payload'] ?? '', '--payload', MIN_PAYLOAD, MAX_PAYLOAD),
-    rounds: integerOption(values['rounds'] ?? '', '--rounds', 1, 1000),
-    roundMs: integerOption(values['round-ms'] ?? '', '--round-ms', 100, 3_600_000),
+    window: integerOption(BENCH, values['window'] ?? '', '--window', 1, MAX_WINDOW),
+    payloadBytes: integerOption(
+      BENCH,
+      values['payload'] ?? '',
+      '--payload',
+      MIN_PAYLOAD,
+      MAX_PAYLOAD,
+    ),
+    rounds: integerOption(BENCH, values['rounds'] ?? '', '--rounds', 1, 1000),
+    roundMs: integerOption(BENCH, values['round-ms'] ?? '', '--round-ms', 100, 3_600_000),
   };
 }
 
