@@ -7,7 +7,12 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createLogger, lineSink, SystemClock, SystemRandom, SystemSleep } from '@oasis/core';
-import { createNetStack, type NetStack, type NetStackOptions } from '@oasis/net';
+import {
+  createNetStack,
+  type InterfaceConfig,
+  type NetStack,
+  type NetStackOptions,
+} from '@oasis/net';
 import { PcapFileCapture, TapDevice, type TapDeviceOptions } from '@oasis/node';
 import type { NetDevice } from '@oasis/runtime';
 import { NetNamespace } from './netns.ts';
@@ -33,6 +38,8 @@ export interface DirectStackDeviceOptions {
    * capture shows what the stack sent and what reached it.
    */
   readonly wrap?: (device: NetDevice) => NetDevice;
+  /** IPv6: the stack's configuration, and the kernel's addresses (CIDR) on its end. */
+  readonly ipv6?: { readonly stack: InterfaceConfig['ipv6']; readonly kernel: readonly string[] };
 }
 
 /**
@@ -64,9 +71,20 @@ export async function openDirectStack(
     namespace = new NetNamespace(`oasis-${tag}-${process.pid}`);
     run('ip', ['link', 'set', tapName, 'netns', namespace.name]);
     namespace.ip(['addr', 'add', `${KERNEL_ADDRESS}/24`, 'dev', tapName]);
+    // No duplicate address detection on the kernel's side: its addresses are usable at once.
+    for (const cidr of deviceOptions.ipv6?.kernel ?? []) {
+      namespace.ip(['addr', 'add', cidr, 'dev', tapName, 'nodad']);
+    }
     namespace.ip(['link', 'set', tapName, 'up']);
+    const ipv6 = deviceOptions.ipv6?.stack;
     stack = await createNetStack({
-      interfaces: [{ device: capture, ipv4: [`${STACK_ADDRESS}/24`] }],
+      interfaces: [
+        {
+          device: capture,
+          ipv4: [`${STACK_ADDRESS}/24`],
+          ...(ipv6 === undefined ? {} : { ipv6 }),
+        },
+      ],
       clock,
       sleep: new SystemSleep(clock),
       random: new SystemRandom(),

@@ -42,7 +42,7 @@ export interface PingReply {
 }
 
 /** An ICMP error about a datagram we sent, for its transport; `quoted` is borrowed. */
-export interface TransportError {
+export interface Icmpv4ErrorReport {
   readonly kind: 'destination-unreachable' | 'time-exceeded' | 'parameter-problem';
   readonly code: number;
   /** Code 4 of destination unreachable: the MTU of the next hop (RFC 1191 §4), or 0. */
@@ -51,7 +51,7 @@ export interface TransportError {
   readonly quoted: Uint8Array;
 }
 
-export type TransportErrorHandler = (error: TransportError, nowMs: number) => void;
+export type Icmpv4ErrorHandler = (error: Icmpv4ErrorReport, nowMs: number) => void;
 
 export interface Icmpv4LayerOptions {
   readonly ip: Ipv4Layer;
@@ -61,7 +61,6 @@ export interface Icmpv4LayerOptions {
   readonly traffic: Counters;
   /** Error messages sent, at most: RFC 1812 §4.3.2.8 asks for a limit. */
   readonly errorRate: { readonly ratePerSecond: number; readonly burst: number };
-  readonly ttl: number;
   readonly identifier: number;
 }
 
@@ -83,10 +82,9 @@ export class Icmpv4Layer {
   readonly #drops: Counters;
   readonly #traffic: Counters;
   readonly #errorBucket: TokenBucket;
-  readonly #ttl: number;
   readonly #identifier: number;
   readonly #pings = new Map<number, PendingPing>();
-  readonly #errorHandlers = new Map<number, TransportErrorHandler>();
+  readonly #errorHandlers = new Map<number, Icmpv4ErrorHandler>();
   #sequence = 0;
 
   constructor(options: Icmpv4LayerOptions) {
@@ -96,7 +94,6 @@ export class Icmpv4Layer {
     this.#drops = options.drops;
     this.#traffic = options.traffic;
     this.#errorBucket = new TokenBucket(options.errorRate, options.nowMs());
-    this.#ttl = options.ttl;
     this.#identifier = options.identifier;
     options.ip.register(IP_PROTOCOL_ICMP, (delivery, nowMs) => this.#input(delivery, nowMs));
   }
@@ -152,7 +149,7 @@ export class Icmpv4Layer {
   }
 
   /** Hands ICMP errors quoting a datagram of `protocol` to its transport. */
-  onError(protocol: number, handler: TransportErrorHandler): void {
+  onError(protocol: number, handler: Icmpv4ErrorHandler): void {
     this.#errorHandlers.set(protocol, handler);
   }
 
@@ -168,15 +165,15 @@ export class Icmpv4Layer {
     destination: number,
     nowMs: number,
     dontFragment: boolean,
-    ttl = this.#ttl,
+    ttl?: number,
   ): void {
     this.#ip.send(
       {
         destination,
         source,
         protocol: IP_PROTOCOL_ICMP,
-        ttl,
         dontFragment,
+        hopLimit: ttl,
         payloadLength: icmpv4Length(message),
         checksumOffset: undefined,
         write: (payload) => emitIcmpv4(message, payload),
@@ -191,7 +188,11 @@ export class Icmpv4Layer {
    * multicast datagram, a fragment other than the first, or a datagram whose source does not
    * name one host.
    */
-  sendError(message: Icmpv4Repr, offending: Ipv4Delivery, nowMs: number): void {
+  sendError(
+    message: Icmpv4Repr,
+    offending: Pick<Ipv4Delivery, 'packet' | 'broadcast'>,
+    nowMs: number,
+  ): void {
     const { packet } = offending;
     const source = packet.source;
     if (

@@ -29,4 +29,3 @@ export {
   type NetStackOptions,
   type StaticRouteConfig,
 } from './net-stack.ts';
-export { UDP_MAX_PAYLOAD } from './udp-layer.ts';

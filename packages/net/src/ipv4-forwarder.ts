@@ -125,7 +125,7 @@ export class Ipv4Forwarder implements Ipv4Forwarding {
         this.#drops.add('forward.ttl-exceeded');
         this.#icmp().sendError(
           icmpv4TimeExceeded(ICMPV4_TTL_EXCEEDED, datagram),
-          { iface, packet, checksumVerified: true, broadcast: false },
+          { packet, broadcast: false },
           nowMs,
         );
         return true;
@@ -135,7 +135,7 @@ export class Ipv4Forwarder implements Ipv4Forwarding {
         // RFC 1191 §4: the next-hop MTU goes in the low-order 16 bits of the unused field.
         this.#icmp().sendError(
           icmpv4FragmentationNeeded(egress.mtu, datagram),
-          { iface, packet, checksumVerified: true, broadcast: false },
+          { packet, broadcast: false },
           nowMs,
         );
         return true;

@@ -10,6 +10,7 @@ import {
   ipv4Options,
   isIpv4OptionCopied,
 } from '@oasis/wire';
+import { fragmentCount, fragmentDataLength } from './fragment-chunks.ts';
 
 /** RFC 791 §3.1 "Total Length": every module must forward a 68-byte datagram without fragmenting it. */
 export const IPV4_MIN_MTU = 68;
@@ -117,10 +118,10 @@ function planFragments(repr: Ipv4Repr, mtu: number): FragmentPlan {
   }
   // RFC 791 §3.2: the data is cut on 8-byte boundaries. With at most 60 header bytes, an MTU of
   // 68 leaves room for 8.
-  const firstPayloadLength = floorTo8(mtu - headerLength);
+  const firstPayloadLength = fragmentDataLength(mtu - headerLength);
   const laterOptions = copiedOptions(repr.options);
-  const laterPayloadLength = floorTo8(mtu - IPV4_HEADER_LENGTH - laterOptions.length);
-  const count = 1 + Math.ceil((payloadLength - firstPayloadLength) / laterPayloadLength);
+  const laterPayloadLength = fragmentDataLength(mtu - IPV4_HEADER_LENGTH - laterOptions.length);
+  const count = fragmentCount(payloadLength, firstPayloadLength, laterPayloadLength);
   return { count, firstPayloadLength, laterOptions, laterPayloadLength };
 }
 
@@ -143,8 +144,4 @@ function copiedOptions(options: Uint8Array): Uint8Array {
     offset += bytes.length;
   }
   return padded;
-}
-
-function floorTo8(length: number): number {
-  return length - (length % 8);
 }

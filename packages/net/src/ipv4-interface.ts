@@ -12,6 +12,7 @@ import {
   ETHERNET_HEADER_LENGTH,
   ETHERTYPE_ARP,
   ETHERTYPE_IPV4,
+  ETHERTYPE_IPV6,
   EthernetFrame,
   emitArp,
   IPV4_BROADCAST,
@@ -52,6 +53,10 @@ export interface InterfaceUpcalls {
   ): void;
   /** Probing found another host holding `address` (RFC 5227 §2.1.1). */
   addressConflict(iface: Ipv4Interface, address: number): void;
+  /** An IPv6 packet (from its header on), borrowed for the call; absent without IPv6. */
+  ipv6?(packet: Uint8Array, offload: FrameOffload | undefined): void;
+  /** Whether a multicast frame to `mac` carries a group this host listens to (IPv6). */
+  acceptsMulticast?(mac: Uint8Array): boolean;
 }
 
 export interface Ipv4InterfaceOptions {
@@ -150,12 +155,13 @@ export class Ipv4Interface {
     }
     const frame = checked.value;
     const destination = frame.destination;
-    if (isGroupMac(destination) && !isBroadcastMac(destination)) {
-      // No multicast groups are joined yet: IGMP and multicast sockets are not supported.
+    const group = isGroupMac(destination);
+    if (group && !isBroadcastMac(destination) && !this.#upcalls.acceptsMulticast?.(destination)) {
+      // IPv4 joins no groups (IGMP and multicast sockets are not supported); IPv6 its own.
       this.#drops.add('ethernet.multicast');
       return;
     }
-    if (!isBroadcastMac(destination) && !bytesEqual(destination, this.mac)) {
+    if (!group && !bytesEqual(destination, this.mac)) {
       // A TAP device or a flooding switch delivers frames for other hosts too.
       this.#drops.add('ethernet.not-for-us');
       return;
@@ -171,9 +177,12 @@ export class Ipv4Interface {
       case ETHERTYPE_ARP:
         this.#receiveArp(frame.payload, nowMs);
         return;
-      default:
-        this.#drops.add('ethernet.unknown-ethertype');
+      case ETHERTYPE_IPV6:
+        if (this.#upcalls.ipv6 === undefined) break;
+        this.#upcalls.ipv6(frame.payload, offload);
+        return;
     }
+    this.#drops.add('ethernet.unknown-ethertype');
   }
 
   #receiveArp(bytes: Uint8Array, nowMs: number): void {

@@ -16,6 +16,7 @@ import {
   type Ipv4Repr,
   isIpv4Multicast,
 } from '@oasis/wire';
+import type { TransportDelivery, TransportInput, TransportSend } from './ip-network.ts';
 import type { Ipv4Forwarder } from './ipv4-forwarder.ts';
 import { fragmentIpv4 } from './ipv4-fragmentation.ts';
 import type { Ipv4Interface } from './ipv4-interface.ts';
@@ -23,45 +24,22 @@ import { type ExpiredDatagram, Ipv4Reassembler, type ReassemblyLimits } from './
 import type { Ipv4RouteTable } from './ipv4-route-table.ts';
 
 /** A datagram delivered to a transport protocol, borrowed for the call. */
-export interface Ipv4Delivery {
+export interface Ipv4Delivery extends TransportDelivery<number> {
   readonly iface: Ipv4Interface;
   /** Whole (reassembled when it came in fragments), checked, header checksum verified. */
   readonly packet: Ipv4Packet;
-  /** The device verified the transport checksum, or the sender left it partial (virtio-net). */
-  readonly checksumVerified: boolean;
-  /** Sent to a broadcast address: never answered with an ICMP error (RFC 1122 §3.2.2). */
-  readonly broadcast: boolean;
 }
 
-export type TransportInput = (delivery: Ipv4Delivery, nowMs: number) => void;
+export type Ipv4Input = TransportInput<Ipv4Delivery>;
 
-/** What a transport protocol asks the layer to send. */
-export interface Ipv4Send {
-  readonly destination: number;
-  /** One of our addresses, or undefined to take the route's (RFC 1122 §3.3.4.3). */
-  readonly source: number | undefined;
-  readonly protocol: number;
-  readonly ttl: number;
-  readonly dontFragment: boolean;
-  readonly payloadLength: number;
-  /** Where the transport checksum sits in the payload, for a device to finish; undefined: none. */
-  readonly checksumOffset: number | undefined;
-  /**
-   * A TCP super-frame longer than the MTU, for the device to cut into `segmentSize`-byte
-   * segments behind copies of the first `headerLength` bytes of the payload (TSO). Only when
-   * `maxPacketLength` allowed it; the transport checksum is then always left to the device.
-   */
-  readonly segmentation?: { readonly segmentSize: number; readonly headerLength: number };
-  /**
-   * Writes exactly `payloadLength` bytes into `payload`. With `offload` the transport leaves the
-   * checksum partial (the pseudo-header sum) for the device to complete.
-   */
-  write(payload: Uint8Array, source: number, offload: boolean): void;
-}
+/** What a transport protocol asks the layer to send; `hopLimit` is the TTL. */
+export type Ipv4Send = TransportSend<number>;
 
 export interface Ipv4LayerOptions {
   readonly interfaces: readonly Ipv4Interface[];
   readonly routes: Ipv4RouteTable;
+  /** The time to live of datagrams sent without one (RFC 1700 recommends 64). */
+  readonly ttl: number;
   readonly reassembly: Partial<ReassemblyLimits>;
   readonly random: Random;
   readonly drops: Counters;
@@ -80,12 +58,13 @@ export interface Ipv4Path {
 export class Ipv4Layer {
   readonly routes: Ipv4RouteTable;
   readonly #interfaces: readonly Ipv4Interface[];
-  readonly #transports = new Map<number, TransportInput>();
+  readonly #transports = new Map<number, Ipv4Input>();
   readonly #reassembler: Ipv4Reassembler;
   readonly #drops: Counters;
   readonly #traffic: Counters;
   readonly #reassemblyExpired: Ipv4LayerOptions['reassemblyExpired'];
-  #unknownProtocol: TransportInput | undefined;
+  readonly #ttl: number;
+  #unknownProtocol: Ipv4Input | undefined;
   #identification: number;
   #forwarder: Ipv4Forwarder | undefined;
 
@@ -95,6 +74,7 @@ export class Ipv4Layer {
     this.#drops = options.drops;
     this.#traffic = options.traffic;
     this.#reassemblyExpired = options.reassemblyExpired;
+    this.#ttl = options.ttl;
     this.#reassembler = new Ipv4Reassembler(
       (reason) => this.#drops.add(`ipv4.${reason}`),
       options.reassembly,
@@ -109,7 +89,7 @@ export class Ipv4Layer {
     this.#forwarder = forwarder;
   }
 
-  register(protocol: number, input: TransportInput): void {
+  register(protocol: number, input: Ipv4Input): void {
     this.#transports.set(protocol, input);
   }
 
@@ -185,10 +165,10 @@ export class Ipv4Layer {
     const transport = this.#transports.get(packet.protocol);
     if (transport === undefined) {
       this.#drops.add('ipv4.unknown-protocol');
-      this.#unknownProtocol?.({ iface, packet, checksumVerified, broadcast }, nowMs);
+      this.#unknownProtocol?.(delivery(iface, packet, checksumVerified, broadcast), nowMs);
       return;
     }
-    transport({ iface, packet, checksumVerified, broadcast }, nowMs);
+    transport(delivery(iface, packet, checksumVerified, broadcast), nowMs);
   }
 
   /** Adds a fragment; returns the datagram once it is whole. */
@@ -205,7 +185,7 @@ export class Ipv4Layer {
   }
 
   /** Called for a datagram of a protocol nobody registered (ICMP answers protocol unreachable). */
-  onUnknownProtocol(handler: TransportInput): void {
+  onUnknownProtocol(handler: Ipv4Input): void {
     this.#unknownProtocol = handler;
   }
 
@@ -267,7 +247,7 @@ export class Ipv4Layer {
       dontFragment: request.dontFragment,
       moreFragments: false,
       fragmentOffset: 0,
-      ttl: request.ttl,
+      ttl: request.hopLimit ?? this.#ttl,
       protocol: request.protocol,
       source,
       destination: request.destination,
@@ -350,3 +330,20 @@ export class Ipv4Layer {
 }
 
 const NO_OPTIONS = new Uint8Array(0);
+
+function delivery(
+  iface: Ipv4Interface,
+  packet: Ipv4Packet,
+  checksumVerified: boolean,
+  broadcast: boolean,
+): Ipv4Delivery {
+  return {
+    iface,
+    packet,
+    source: packet.source,
+    destination: packet.destination,
+    payload: packet.payload,
+    checksumVerified,
+    broadcast,
+  };
+}

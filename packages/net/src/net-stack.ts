@@ -20,40 +20,61 @@ import type {
   NetDeviceCounters,
   Stack,
   TcpStack,
-  UdpBindOptions,
-  UdpSocket,
   UdpStack,
 } from '@oasis/runtime';
 import {
+  ETHERNET_HEADER_LENGTH,
   formatIpv4Address,
+  formatIpv6Address,
   formatMac,
   ICMPV4_REASSEMBLY_TIME_EXCEEDED,
   ICMPV4_UNREACHABLE_PROTOCOL,
+  ICMPV6_REASSEMBLY_TIME_EXCEEDED,
+  ICMPV6_UNREACHABLE_ADDRESS,
   IP_PROTOCOL_TCP,
   IP_PROTOCOL_UDP,
+  IPV6_HEADER_LENGTH,
   type Ipv4Cidr,
   Ipv4Packet,
   icmpv4DestinationUnreachable,
   icmpv4TimeExceeded,
+  icmpv6DestinationUnreachable,
+  icmpv6ParameterProblem,
+  icmpv6TimeExceeded,
   ipv4Netmask,
   parseIpv4Cidr,
+  parseIpv6Cidr,
 } from '@oasis/wire';
 import type { ArpCacheOptions, ArpEntrySnapshot } from './arp-cache.ts';
 import { Icmpv4Layer, type PingOptions, type PingReply } from './icmpv4-layer.ts';
-import { parseIpv4Text } from './ip-address-text.ts';
+import { Icmpv6Layer } from './icmpv6-layer.ts';
+import { parseIpText, parseIpv4Text } from './ip-address-text.ts';
 import { Ipv4Forwarder } from './ipv4-forwarder.ts';
 import { Ipv4Interface } from './ipv4-interface.ts';
 import { Ipv4Layer } from './ipv4-layer.ts';
+import { type Ipv4Family, Ipv4Network } from './ipv4-network.ts';
 import type { ReassemblyLimits } from './ipv4-reassembly.ts';
 import { type Ipv4Route, type Ipv4RouteInit, Ipv4RouteTable } from './ipv4-route-table.ts';
+import { Ipv6Interface, type Ipv6InterfaceConfig } from './ipv6-interface.ts';
+import { Ipv6Layer } from './ipv6-layer.ts';
+import { type Ipv6Family, Ipv6Network } from './ipv6-network.ts';
+import type { NdpCacheOptions } from './ndp-cache.ts';
 import { TCP_DEFAULTS, type TcpConfig } from './tcp/tcp-config.ts';
 import { TcpLayer } from './tcp/tcp-layer.ts';
+import { DirectTcpStack } from './tcp/tcp-stack.ts';
 import { UdpLayer } from './udp-layer.ts';
+import { DirectUdpStack } from './udp-stack.ts';
 
 export interface InterfaceConfig {
   readonly device: NetDevice;
   /** Addresses in CIDR notation ('10.0.0.2/24'); each adds an on-link route for its subnet. */
   readonly ipv4: readonly string[];
+  /**
+   * IPv6 on this link, absent for none: 'auto' (SLAAC from router advertisements, RFC 4862), or
+   * static addresses in CIDR notation ('2001:db8::2/64') and a default router. A link-local
+   * address (fe80::/64 and the modified EUI-64 of the MAC) comes with either.
+   */
+  readonly ipv6?: 'auto' | { readonly addresses: readonly string[]; readonly gateway?: string };
 }
 
 export interface StaticRouteConfig {
@@ -86,6 +107,12 @@ export interface NetStackOptions {
   /** Time to live of the datagrams the stack sends (RFC 1700 recommends 64). */
   readonly ttl?: number;
   readonly arp?: Partial<ArpCacheOptions>;
+  readonly ndp?: Partial<NdpCacheOptions>;
+  /**
+   * Neighbor Solicitations sent to check each IPv6 address is free before using it (RFC 4862
+   * §5.1, DupAddrDetectTransmits); default 1, 0 uses addresses at once.
+   */
+  readonly dadTransmits?: number;
   readonly reassembly?: Partial<ReassemblyLimits>;
   /** ICMP error messages sent per second, and the burst; default 100 and 50. */
   readonly icmpErrorRate?: { readonly ratePerSecond: number; readonly burst: number };
@@ -101,6 +128,8 @@ export interface InterfaceStatus {
   readonly mtu: number;
   readonly addresses: readonly { readonly cidr: string; readonly state: string }[];
   readonly arp: readonly ArpEntrySnapshot[];
+  /** The IPv6 neighbour cache, when the link has IPv6. */
+  readonly ndp: readonly { readonly ip: string; readonly mac: string; readonly state: string }[];
   /** The device's own counters: frames it dropped before the stack saw them are here. */
   readonly device: NetDeviceCounters;
 }
@@ -129,10 +158,15 @@ export class NetStack implements Stack {
   readonly #drops = new Counters();
   readonly #traffic = new Counters();
   readonly #interfaces: Ipv4Interface[];
+  /** By interface index; undefined where a link has no IPv6. */
+  readonly #ipv6Interfaces: (Ipv6Interface | undefined)[];
+  readonly #ipv6: Ipv6Layer | undefined;
+  readonly #icmpv6: Icmpv6Layer | undefined;
   readonly #ip: Ipv4Layer;
   readonly #icmp: Icmpv4Layer;
-  readonly #udpLayer: UdpLayer;
-  readonly #tcpLayer: TcpLayer;
+  readonly #udpLayer: UdpLayer<Ipv4Family>;
+  readonly #tcpLayer: TcpLayer<Ipv4Family>;
+  readonly #tcpv6Layer: TcpLayer<Ipv6Family> | undefined;
   #runDepth = 0;
   #timer: Timer | undefined;
   #timerAtMs = Number.POSITIVE_INFINITY;
@@ -168,6 +202,15 @@ export class NetStack implements Stack {
           ipv4: (iface, packet, offload, frame) =>
             this.#ip.input(iface, packet, offload, this.#clock.nowMs(), frame),
           addressConflict: (iface, address) => this.#addressConflict(iface, address),
+          ...(config.ipv6 === undefined
+            ? {}
+            : {
+                ipv6: (packet, offload) => {
+                  const ipv6 = this.#ipv6Interfaces[index]!;
+                  this.#ipv6!.input(ipv6, packet, offload, this.#clock.nowMs());
+                },
+                acceptsMulticast: (mac) => this.#ipv6Interfaces[index]!.acceptsMulticastMac(mac),
+              }),
         },
       });
     });
@@ -180,6 +223,7 @@ export class NetStack implements Stack {
     this.#ip = new Ipv4Layer({
       interfaces: this.#interfaces,
       routes,
+      ttl,
       reassembly: options.reassembly ?? {},
       random: options.random,
       drops: this.#drops,
@@ -193,7 +237,7 @@ export class NetStack implements Stack {
         // RFC 792, RFC 1122 §3.3.2: time exceeded, code 1, when the first fragment came.
         this.#icmp.sendError(
           icmpv4TimeExceeded(ICMPV4_REASSEMBLY_TIME_EXCEEDED, expired.firstFragment),
-          { iface, packet, checksumVerified: true, broadcast: false },
+          { packet, broadcast: false },
           at,
         );
       },
@@ -205,7 +249,6 @@ export class NetStack implements Stack {
       drops: this.#drops,
       traffic: this.#traffic,
       errorRate: options.icmpErrorRate ?? { ratePerSecond: 100, burst: 50 },
-      ttl,
       identifier: options.random.below(0x10000),
     });
     this.#ip.onUnknownProtocol((delivery, at) => {
@@ -218,30 +261,119 @@ export class NetStack implements Stack {
         at,
       );
     });
+    const ipv4 = new Ipv4Network(this.#ip, this.#icmp);
+    this.#ipv6Interfaces = options.interfaces.map((config, index) =>
+      config.ipv6 === undefined
+        ? undefined
+        : new Ipv6Interface({
+            link: this.#interfaces[index]!,
+            config: parseIpv6Config(config.ipv6),
+            ndp: options.ndp ?? {},
+            dadTransmits: options.dadTransmits ?? 1,
+            random: options.random,
+            nowMs,
+            drops: this.#drops,
+            traffic: this.#traffic,
+            logger: this.#logger,
+            unresolved: (frames) => this.#addressUnreachable(frames),
+          }),
+    );
+    const ipv6Interfaces = this.#ipv6Interfaces.filter((iface) => iface !== undefined);
+    let ipv6Network: Ipv6Network | undefined;
+    if (ipv6Interfaces.length > 0) {
+      const ipv6 = new Ipv6Layer({
+        interfaces: ipv6Interfaces,
+        reassembly: options.reassembly ?? {},
+        random: options.random,
+        drops: this.#drops,
+        traffic: this.#traffic,
+        parameterProblem: (problem, delivery, at) =>
+          this.#icmpv6?.sendError(
+            icmpv6ParameterProblem(problem.code, problem.pointer, delivery.packet),
+            delivery,
+            at,
+            problem.evenIfMulticast,
+          ),
+        reassemblyExpired: (expired, at) => {
+          if (expired.firstFragment === undefined) return;
+          const packet = expired.firstFragment;
+          // RFC 8200 §4.5: time exceeded, code 1, when the first fragment came.
+          this.#icmpv6?.sendError(
+            icmpv6TimeExceeded(ICMPV6_REASSEMBLY_TIME_EXCEEDED, packet),
+            {
+              packet,
+              source: expired.source,
+              destination: expired.destination,
+              payload: packet.subarray(IPV6_HEADER_LENGTH),
+            },
+            at,
+          );
+        },
+      });
+      const icmpv6 = new Icmpv6Layer({
+        ip: ipv6,
+        sleep: this.#sleep,
+        nowMs: () => this.#clock.nowMs(),
+        drops: this.#drops,
+        traffic: this.#traffic,
+        errorRate: options.icmpErrorRate ?? { ratePerSecond: 100, burst: 50 },
+        identifier: options.random.below(0x10000),
+      });
+      this.#ipv6 = ipv6;
+      this.#icmpv6 = icmpv6;
+      ipv6Network = new Ipv6Network(ipv6, icmpv6);
+    }
     this.#udpLayer = new UdpLayer({
-      ip: this.#ip,
-      icmp: this.#icmp,
-      random: options.random,
+      network: ipv4,
       nowMs: () => this.#clock.nowMs(),
       drops: this.#drops,
       traffic: this.#traffic,
-      ttl,
-      receiveQueueLength: options.udpReceiveQueueLength ?? 256,
       transmit: (work) => this.#run(work),
     });
-    this.udp = { bind: async (bind?: UdpBindOptions): Promise<UdpSocket> => this.#bindUdp(bind) };
+    const tcpConfig = { ...TCP_DEFAULTS, ...options.tcp };
+    const layerOptions = {
+      nowMs: () => this.#clock.nowMs(),
+      random: options.random,
+      drops: this.#drops,
+      traffic: this.#traffic,
+    };
+    const udpv6 =
+      ipv6Network === undefined
+        ? undefined
+        : new UdpLayer<Ipv6Family>({
+            ...layerOptions,
+            network: ipv6Network,
+            transmit: (work) => this.#run(work),
+          });
+    this.#tcpv6Layer =
+      ipv6Network === undefined
+        ? undefined
+        : new TcpLayer<Ipv6Family>({
+            ...layerOptions,
+            network: ipv6Network,
+            config: tcpConfig,
+            run: (work) => this.#run(work),
+          });
+    this.udp = new DirectUdpStack({
+      ipv4: this.#udpLayer,
+      ipv6: udpv6,
+      random: options.random,
+      drops: this.#drops,
+      receiveQueueLength: options.udpReceiveQueueLength ?? 256,
+      checkOpen: () => {
+        if (this.#closed) throw new ClosedError('the network stack');
+      },
+    });
     this.#tcpLayer = new TcpLayer({
-      ip: this.#ip,
-      icmp: this.#icmp,
+      network: ipv4,
       random: options.random,
       nowMs: () => this.#clock.nowMs(),
       drops: this.#drops,
       traffic: this.#traffic,
-      ttl,
-      config: { ...TCP_DEFAULTS, ...options.tcp },
+      config: tcpConfig,
       run: (work) => this.#run(work),
     });
-    this.tcp = this.#tcpLayer.api;
+    this.tcp = new DirectTcpStack(this.#tcpLayer, this.#tcpv6Layer, options.random);
     const forwarder = new Ipv4Forwarder({
       interfaces: this.#interfaces,
       names: options.interfaceNames,
@@ -286,18 +418,22 @@ export class NetStack implements Stack {
     };
   }
 
-  #bindUdp(options: UdpBindOptions | undefined): UdpSocket {
-    if (this.#closed) throw new ClosedError('the network stack');
-    return this.#udpLayer.bind(options);
-  }
-
   /** Sends an ICMP echo request and resolves with the reply (like ping(8), one probe). */
   ping(destination: string, options?: PingOptions): Promise<PingReply> {
     if (this.#closed) return Promise.reject(new ClosedError('the network stack'));
-    const address = parseIpv4Text(destination);
+    const address = parseIpText(destination);
+    const icmpv6 = this.#icmpv6;
+    if (address.family === 'IPv6' && icmpv6 === undefined) {
+      return Promise.reject(
+        new OasisError('ENETUNREACH', `${destination} is IPv6, and this stack has no IPv6`),
+      );
+    }
     let reply: Promise<PingReply> | undefined;
     this.#run(() => {
-      reply = this.#icmp.ping(address, options);
+      reply =
+        address.family === 'IPv4'
+          ? this.#icmp.ping(address.address, options)
+          : icmpv6!.ping(address.address, options);
     });
     return reply!;
   }
@@ -313,23 +449,43 @@ export class NetStack implements Stack {
   }
 
   interfaces(): InterfaceStatus[] {
-    return this.#interfaces.map((iface) => ({
-      name: iface.device.name,
-      mac: formatMac(iface.mac),
-      mtu: iface.mtu,
-      addresses: iface.addresses.map((entry) => ({
-        cidr: `${formatIpv4Address(entry.address)}/${entry.prefixLength}`,
-        state: entry.detector.state,
-      })),
-      arp: iface.arp.entries(),
-      device: iface.device.counters(),
-    }));
+    return this.#interfaces.map((iface, index) => {
+      const ipv6 = this.#ipv6Interfaces[index];
+      return {
+        name: iface.device.name,
+        mac: formatMac(iface.mac),
+        mtu: iface.mtu,
+        addresses: [
+          ...iface.addresses.map((entry) => ({
+            cidr: `${formatIpv4Address(entry.address)}/${entry.prefixLength}`,
+            state: entry.detector.state,
+          })),
+          ...(ipv6?.config.addresses() ?? []).map((entry) => ({
+            cidr: `${formatIpv6Address(entry.address)}/${entry.prefixLength}`,
+            state: entry.state,
+          })),
+        ],
+        arp: iface.arp.entries(),
+        ndp: (ipv6?.neighbours.entries() ?? []).map((entry) => ({
+          ip: formatIpv6Address(entry.ip),
+          mac: entry.mac === undefined ? '' : formatMac(entry.mac),
+          state: entry.state,
+        })),
+        device: iface.device.counters(),
+      };
+    });
   }
 
   addresses(): readonly string[] {
-    return this.#interfaces.flatMap((iface) =>
+    const ipv4 = this.#interfaces.flatMap((iface) =>
       iface.addresses.map((entry) => formatIpv4Address(entry.address)),
     );
+    const ipv6 = this.#ipv6Interfaces.flatMap((iface) =>
+      (iface?.config.addresses() ?? [])
+        .filter((entry) => entry.state === 'preferred' || entry.state === 'deprecated')
+        .map((entry) => formatIpv6Address(entry.address)),
+    );
+    return [...ipv4, ...ipv6];
   }
 
   describe(): string {
@@ -350,8 +506,12 @@ export class NetStack implements Stack {
     this.#timer?.cancel();
     this.#timer = undefined;
     const error = new ClosedError('the network stack');
-    this.#run(() => this.#tcpLayer.close(error));
+    this.#run(() => {
+      this.#tcpLayer.close(error);
+      this.#tcpv6Layer?.close(error);
+    });
     this.#icmp.close(error);
+    this.#icmpv6?.close(error);
     this.#settleReady?.(error);
     await Promise.all(this.#interfaces.map((iface) => iface.device.close()));
   }
@@ -393,6 +553,7 @@ export class NetStack implements Stack {
         work();
       } finally {
         this.#tcpLayer.flush();
+        this.#tcpv6Layer?.flush();
       }
     };
     this.#runDepth++;
@@ -407,11 +568,42 @@ export class NetStack implements Stack {
   #pollNow(): void {
     const nowMs = this.#clock.nowMs();
     for (const iface of this.#interfaces) iface.poll(nowMs);
+    for (const iface of this.#ipv6Interfaces) iface?.poll(nowMs);
     this.#ip.poll(nowMs);
+    this.#ipv6?.poll(nowMs);
     this.#tcpLayer.poll(nowMs);
-    if (this.#settleReady !== undefined && this.#interfaces.every((iface) => iface.ready)) {
+    this.#tcpv6Layer?.poll(nowMs);
+    if (
+      this.#settleReady !== undefined &&
+      this.#interfaces.every((iface) => iface.ready) &&
+      this.#ipv6Interfaces.every((iface) => iface?.ready ?? true)
+    ) {
       this.#settleReady();
       this.#settleReady = undefined;
+    }
+  }
+
+  /**
+   * Packets dropped because their next hop never answered Neighbor Discovery: each sender hears
+   * ICMPv6 address unreachable (RFC 4861 §7.2.2, RFC 4443 §3.1 code 3).
+   */
+  #addressUnreachable(frames: readonly Uint8Array[]): void {
+    const icmpv6 = this.#icmpv6;
+    if (icmpv6 === undefined) return;
+    const nowMs = this.#clock.nowMs();
+    for (const frame of frames) {
+      const packet = frame.subarray(ETHERNET_HEADER_LENGTH);
+      if (packet.length < IPV6_HEADER_LENGTH) continue;
+      icmpv6.sendError(
+        icmpv6DestinationUnreachable(ICMPV6_UNREACHABLE_ADDRESS, packet),
+        {
+          packet,
+          source: packet.subarray(8, 24),
+          destination: packet.subarray(24, 40),
+          payload: packet.subarray(IPV6_HEADER_LENGTH),
+        },
+        nowMs,
+      );
     }
   }
 
@@ -430,8 +622,12 @@ export class NetStack implements Stack {
     let at: number | undefined = this.#ip.pollAt();
     const tcpAt = this.#tcpLayer.pollAt();
     if (tcpAt !== undefined && (at === undefined || tcpAt < at)) at = tcpAt;
-    for (const iface of this.#interfaces) {
-      const ifaceAt = iface.pollAt();
+    const tcpv6At = this.#tcpv6Layer?.pollAt();
+    if (tcpv6At !== undefined && (at === undefined || tcpv6At < at)) at = tcpv6At;
+    const ipv6At = this.#ipv6?.pollAt();
+    if (ipv6At !== undefined && (at === undefined || ipv6At < at)) at = ipv6At;
+    for (const iface of [...this.#interfaces, ...this.#ipv6Interfaces]) {
+      const ifaceAt = iface?.pollAt();
       if (ifaceAt !== undefined && (at === undefined || ifaceAt < at)) at = ifaceAt;
     }
     const deadline = at ?? Number.POSITIVE_INFINITY;
@@ -453,4 +649,22 @@ function parseCidr(text: string): Ipv4Cidr {
   if (!parsed.ok)
     throw new RangeError(`'${text}' is not an IPv4 address with a prefix: ${parsed.error}`);
   return parsed.value;
+}
+
+function parseIpv6Config(config: NonNullable<InterfaceConfig['ipv6']>): Ipv6InterfaceConfig {
+  if (config === 'auto') return { mode: 'auto' };
+  const addresses = config.addresses.map((text) => {
+    const parsed = parseIpv6Cidr(text);
+    if (!parsed.ok) throw new RangeError(parsed.error);
+    return parsed.value;
+  });
+  let gateway: Uint8Array | undefined;
+  if (config.gateway !== undefined) {
+    const parsed = parseIpText(config.gateway);
+    if (parsed.family !== 'IPv6') {
+      throw new RangeError(`the IPv6 gateway ${config.gateway} is not an IPv6 address`);
+    }
+    gateway = parsed.address;
+  }
+  return { mode: 'static', addresses, gateway };
 }

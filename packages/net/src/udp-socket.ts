@@ -1,6 +1,6 @@
-// A UDP socket of the direct stack: the UdpSocket contract over the UDP layer. Received
-// datagrams are copied out of the device's buffer once, here, and handed to the handler; until
-// there is a handler they wait in a bounded queue.
+// A UDP socket of the direct stack: the UdpSocket contract over the UDP layers, bound in one
+// family or in both (udp-stack.ts). Received datagrams are copied out of the device's buffer
+// once, here, and handed to the handler; until there is a handler they wait in a bounded queue.
 
 import { ClosedError, type Counters, OasisError } from '@oasis/core';
 import {
@@ -9,14 +9,22 @@ import {
   type UdpMessageHandler,
   type UdpSocket,
 } from '@oasis/runtime';
-import { formatIpv4Address } from '@oasis/wire';
-import { parseIpv4Text } from './ip-address-text.ts';
+import { type ParsedIpText, parseIpText } from './ip-address-text.ts';
+import type { IpFamilyTypes } from './ip-network.ts';
+import type { Ipv4Family } from './ipv4-network.ts';
+import type { Ipv6Family } from './ipv6-network.ts';
 import type { UdpLayer } from './udp-layer.ts';
 
+/** Where a socket is bound in one family: the layer, and the address (undefined: all). */
+export interface UdpBinding<F extends IpFamilyTypes> {
+  readonly layer: UdpLayer<F>;
+  readonly address: F['address'] | undefined;
+}
+
 export interface DirectUdpSocketOptions {
-  readonly layer: UdpLayer;
-  readonly address: number;
-  readonly port: number;
+  readonly local: UdpEndpoint;
+  readonly ipv4: UdpBinding<Ipv4Family> | undefined;
+  readonly ipv6: UdpBinding<Ipv6Family> | undefined;
   readonly broadcast: boolean;
   readonly receiveQueueLength: number;
   readonly drops: Counters;
@@ -28,27 +36,26 @@ interface ReceivedDatagram {
 }
 
 export class DirectUdpSocket implements UdpSocket {
-  /** 0 when bound to every address. */
-  readonly address: number;
-  readonly port: number;
-  readonly broadcast: boolean;
   readonly local: UdpEndpoint;
-  readonly #layer: UdpLayer;
+  readonly #ipv4: UdpBinding<Ipv4Family> | undefined;
+  readonly #ipv6: UdpBinding<Ipv6Family> | undefined;
+  readonly #broadcast: boolean;
   readonly #drops: Counters;
   readonly #received: HandlerQueue<ReceivedDatagram>;
   #closed = false;
   // Services usually answer the address they just heard from: parse each text once.
   #lastAddressText = '';
-  #lastAddress = 0;
+  #lastAddress: ParsedIpText | undefined;
 
   constructor(options: DirectUdpSocketOptions) {
-    this.#layer = options.layer;
-    this.address = options.address;
-    this.port = options.port;
-    this.broadcast = options.broadcast;
+    this.local = options.local;
+    this.#ipv4 = options.ipv4;
+    this.#ipv6 = options.ipv6;
+    this.#broadcast = options.broadcast;
     this.#drops = options.drops;
     this.#received = new HandlerQueue(options.receiveQueueLength);
-    this.local = { address: formatIpv4Address(options.address), port: options.port };
+    options.ipv4?.layer.add(this, options.ipv4.address, options.local.port);
+    options.ipv6?.layer.add(this, options.ipv6.address, options.local.port);
   }
 
   send(data: Uint8Array, to: UdpEndpoint): void {
@@ -59,21 +66,49 @@ export class DirectUdpSocket implements UdpSocket {
         `a UDP destination port is an integer in 1-65535, got ${to.port}`,
       );
     }
-    if (to.address !== this.#lastAddressText) {
-      this.#lastAddress = parseIpv4Text(to.address);
+    if (to.address !== this.#lastAddressText || this.#lastAddress === undefined) {
+      this.#lastAddress = parseIpText(to.address);
       this.#lastAddressText = to.address;
     }
-    this.#layer.send(this, data, this.#lastAddress, to.port);
+    const destination = this.#lastAddress;
+    const { port } = this.local;
+    if (destination.family === 'IPv4') {
+      const binding = this.#binding(this.#ipv4, to.address);
+      binding.layer.send(
+        data,
+        binding.address,
+        port,
+        destination.address,
+        to.port,
+        this.#broadcast,
+      );
+    } else {
+      const binding = this.#binding(this.#ipv6, to.address);
+      binding.layer.send(data, binding.address, port, destination.address, to.port, false);
+    }
+  }
+
+  #binding<F extends IpFamilyTypes>(
+    binding: UdpBinding<F> | undefined,
+    address: string,
+  ): UdpBinding<F> {
+    if (binding === undefined) {
+      throw new OasisError(
+        'EINVAL',
+        `the socket bound to ${this.local.address} cannot send to ${address}: the families differ`,
+      );
+    }
+    return binding;
   }
 
   onMessage(handler: UdpMessageHandler): void {
     this.#received.setHandler(({ data, from }) => handler(data, from));
   }
 
-  /** Input from the UDP layer: `payload` is borrowed from the device's buffer. */
-  deliver(payload: Uint8Array, source: number, sourcePort: number): void {
+  /** Input from a UDP layer: `payload` is borrowed from the device's buffer. */
+  deliver(payload: Uint8Array, source: string, sourcePort: number): void {
     const data = payload.slice();
-    const from = { address: formatIpv4Address(source), port: sourcePort };
+    const from = { address: source, port: sourcePort };
     if (!this.#received.offer({ data, from })) this.#drops.add('udp.receive-queue-full');
   }
 
@@ -81,6 +116,7 @@ export class DirectUdpSocket implements UdpSocket {
     if (this.#closed) return;
     this.#closed = true;
     this.#received.clear();
-    this.#layer.unbind(this);
+    this.#ipv4?.layer.remove(this, this.#ipv4.address, this.local.port);
+    this.#ipv6?.layer.remove(this, this.#ipv6.address, this.local.port);
   }
 }

@@ -61,7 +61,7 @@ describe('ArpCache resolution', () => {
     assert.equal(cache.resolve(IP_A, frame(2), 500), undefined);
     assert.deepEqual(take(), []);
     assert.deepEqual(cache.entries(), [
-      { ip: IP_A, mac: undefined, state: 'incomplete', queuedFrames: 2 },
+      { ip: IP_A, mac: undefined, state: 'incomplete', queuedFrames: 2, isRouter: false },
     ]);
     assert.equal(cache.lookup(IP_A, 500), undefined);
     assert.equal(cache.pollAt(), 1000);
@@ -80,7 +80,7 @@ describe('ArpCache resolution', () => {
     ]);
     mac.fill(0); // the cache keeps its own copy
     assert.deepEqual(cache.entries(), [
-      { ip: IP_A, mac: MAC_A, state: 'reachable', queuedFrames: 0 },
+      { ip: IP_A, mac: MAC_A, state: 'reachable', queuedFrames: 0, isRouter: false },
     ]);
     assert.deepEqual(cache.lookup(IP_A, 300), MAC_A);
     assert.deepEqual(cache.resolve(IP_A, frame(4), 300), MAC_A);
@@ -269,14 +269,18 @@ describe('ArpCache learning (RFC 826 merge)', () => {
     cache.learn(IP_A, MAC_A, 0, { create: false, confirmed: false });
     assert.equal(cache.size, 0);
     cache.learn(IP_A, MAC_A, 0, UNCONFIRMED);
-    assert.deepEqual(cache.entries(), [{ ip: IP_A, mac: MAC_A, state: 'stale', queuedFrames: 0 }]);
+    assert.deepEqual(cache.entries(), [
+      { ip: IP_A, mac: MAC_A, state: 'stale', queuedFrames: 0, isRouter: false },
+    ]);
   });
 
   it('takes a changed MAC from a gratuitous packet and leaves the entry stale', () => {
     const { cache, take } = recording();
     cache.learn(IP_A, MAC_A, 0, CONFIRMED);
     cache.learn(IP_A, MAC_A2, 100, { create: false, confirmed: false });
-    assert.deepEqual(cache.entries(), [{ ip: IP_A, mac: MAC_A2, state: 'stale', queuedFrames: 0 }]);
+    assert.deepEqual(cache.entries(), [
+      { ip: IP_A, mac: MAC_A2, state: 'stale', queuedFrames: 0, isRouter: false },
+    ]);
     assert.deepEqual(cache.resolve(IP_A, frame(1), 200), MAC_A2);
     assert.deepEqual(take(), ['request 10.0.0.2 to 02:00:00:00:00:a2']);
   });
@@ -298,7 +302,9 @@ describe('ArpCache learning (RFC 826 merge)', () => {
     assert.deepEqual(cache.lookup(IP_A, 1e9), MAC_A);
     assert.deepEqual(cache.resolve(IP_A, frame(1), 1e9), MAC_A);
     assert.deepEqual(take(), []);
-    assert.deepEqual(cache.entries(), [{ ip: IP_A, mac: MAC_A, state: 'static', queuedFrames: 0 }]);
+    assert.deepEqual(cache.entries(), [
+      { ip: IP_A, mac: MAC_A, state: 'static', queuedFrames: 0, isRouter: false },
+    ]);
     assert.equal(cache.delete(IP_A), true);
     assert.equal(cache.size, 0);
   });
@@ -347,6 +353,7 @@ const MODEL_OPTIONS: ArpCacheOptions = {
   retransmitMs: 1000,
   maxRequests: 3,
   maxProbes: 2,
+  delayFirstProbeMs: 0,
 };
 const MODEL_IPS = [IP_A, IP_B, IP_C, 0x0a00_0005, 0x0a00_0006];
 const MODEL_MACS = [MAC_A, MAC_A2, MAC_B];
@@ -557,7 +564,13 @@ function runModel(ops: readonly Op[]): void {
     }
     assert.ok(queued <= options.maxQueuedFrames);
     for (const [ip, mac] of statics) {
-      assert.deepEqual(entryOf(cache, ip), { ip, mac, state: 'static', queuedFrames: 0 });
+      assert.deepEqual(entryOf(cache, ip), {
+        ip,
+        mac,
+        state: 'static',
+        queuedFrames: 0,
+        isRouter: false,
+      });
     }
     // Every frame the cache took is queued, transmitted or dropped, exactly once.
     assert.equal(framesTaken, queued + transmitted.size + framesDropped);

@@ -3,7 +3,7 @@
 
 import { createLogger, MemorySink, SeededRandom } from '@oasis/core';
 import { type LinkConditions, type SimNetwork, type SimNic, settleInVirtualTime } from '@oasis/sim';
-import { NetStack, type NetStackOptions } from '../src/index.ts';
+import { type InterfaceConfig, NetStack, type NetStackOptions } from '../src/index.ts';
 
 export interface SimHost {
   readonly stack: NetStack;
@@ -16,7 +16,11 @@ export function addHost(
   attachTo: Parameters<SimNetwork['connect']>[1],
   name: string,
   cidr: string,
-  options: Partial<NetStackOptions> & { conditions?: LinkConditions; mtu?: number } = {},
+  options: Partial<NetStackOptions> & {
+    conditions?: LinkConditions;
+    mtu?: number;
+    ipv6?: InterfaceConfig['ipv6'];
+  } = {},
 ): SimHost {
   const nic = network.addNic(name, options.mtu === undefined ? {} : { mtu: options.mtu });
   network.connect(
@@ -26,7 +30,9 @@ export function addHost(
   );
   const log = new MemorySink();
   const stack = new NetStack({
-    interfaces: [{ device: nic, ipv4: [cidr] }],
+    interfaces: [
+      { device: nic, ipv4: [cidr], ...(options.ipv6 === undefined ? {} : { ipv6: options.ipv6 }) },
+    ],
     clock: network.clock,
     sleep: network.clock,
     random: new SeededRandom(network.seed).derive(name),

@@ -5,8 +5,14 @@
 
 import { type Result, unwrap } from '@oasis/core';
 import { createNetStack, type InterfaceConfig, type StaticRouteConfig } from '@oasis/net';
-import { arg, type DeviceProvider, prefixedKey } from '@oasis/runtime';
-import { parseIpv4Address, parseIpv4Cidr, parseMac } from '@oasis/wire';
+import { arg, DeviceArgumentError, type DeviceProvider, prefixedKey } from '@oasis/runtime';
+import {
+  parseIpv4Address,
+  parseIpv4Cidr,
+  parseIpv6Address,
+  parseIpv6Cidr,
+  parseMac,
+} from '@oasis/wire';
 import { PcapFileCapture } from './pcap-file.ts';
 import { TapDevice } from './tap-device.ts';
 import { checkTapDeviceOptions, TAP_MAX_MTU, TAP_MIN_MTU } from './tap-options.ts';
@@ -41,6 +47,19 @@ const TAP_ARGS = {
     doc: 'the default gateway',
     placeholder: 'IP',
     check: problem(parseIpv4Address, 'expected an IPv4 address such as 10.0.0.1'),
+  }),
+  ipv6: arg.string({
+    doc: "IPv6: 'auto' (SLAAC from router advertisements) or the address and prefix length; a link-local address comes with either (default: no IPv6)",
+    placeholder: 'auto|CIDR',
+    check: (text) =>
+      text === 'auto' || parseIpv6Cidr(text).ok
+        ? undefined
+        : "expected 'auto' or an address and prefix length such as 2001:db8::2/64",
+  }),
+  ipv6Gateway: arg.string({
+    doc: 'the default IPv6 router (with a static --ipv6; auto takes it from advertisements)',
+    placeholder: 'IP',
+    check: problem(parseIpv6Address, 'expected an IPv6 address such as fe80::1 or 2001:db8::1'),
   }),
   ipv4Probe: arg.flag({
     doc: 'probe for address conflicts before using the address (RFC 5227; delays start by seconds)',
@@ -104,7 +123,28 @@ export const tapStackProvider: DeviceProvider<'stack'> = {
         if (gateway !== undefined) {
           routes.push({ destination: '0.0.0.0/0', gateway, interface: interfaces.length });
         }
-        interfaces.push({ device, ipv4: [String(value('ipv4'))] });
+        const ipv6 = text('ipv6');
+        const ipv6Gateway = text('ipv6Gateway');
+        if (ipv6Gateway !== undefined && (ipv6 === undefined || ipv6 === 'auto')) {
+          throw new DeviceArgumentError(
+            'an IPv6 gateway goes with a static IPv6 address (--ipv6 ADDR/LEN); --ipv6 auto learns routers from their advertisements',
+          );
+        }
+        interfaces.push({
+          device,
+          ipv4: [String(value('ipv4'))],
+          ...(ipv6 === undefined
+            ? {}
+            : {
+                ipv6:
+                  ipv6 === 'auto'
+                    ? 'auto'
+                    : {
+                        addresses: [ipv6],
+                        ...(ipv6Gateway === undefined ? {} : { gateway: ipv6Gateway }),
+                      },
+              }),
+        });
       }
       const stack = await createNetStack({
         interfaces,

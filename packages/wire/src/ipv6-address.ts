@@ -7,6 +7,34 @@ import { formatIpv4Address, parseIpv4Address } from './ipv4-address.ts';
 
 export const IPV6_ADDRESS_LENGTH = 16;
 
+// Well-known addresses. Shared constants: never mutate them (copy with `.slice()` to change
+// one); Uint8Arrays cannot be frozen.
+/** ::, the unspecified address: only ever a source, before an address is configured (RFC 4291 §2.5.2). */
+export const IPV6_UNSPECIFIED: Uint8Array = new Uint8Array(IPV6_ADDRESS_LENGTH);
+/** ::1 (RFC 4291 §2.5.3). */
+export const IPV6_LOOPBACK: Uint8Array = wellKnown(0x0000, 1);
+/** ff02::1, all nodes on the link (RFC 4291 §2.7.1). */
+export const IPV6_ALL_NODES: Uint8Array = wellKnown(0xff02, 1);
+/** ff02::2, all routers on the link (RFC 4291 §2.7.1). */
+export const IPV6_ALL_ROUTERS: Uint8Array = wellKnown(0xff02, 2);
+/** ff02::16, where MLDv2 reports go (RFC 3810 §5.2.14). */
+export const IPV6_ALL_MLDV2_ROUTERS: Uint8Array = wellKnown(0xff02, 0x16);
+
+/** Multicast scopes (RFC 4291 §2.7, RFC 7346 §2), the low four bits of the second byte. */
+export const IPV6_SCOPE_INTERFACE_LOCAL = 0x1;
+export const IPV6_SCOPE_LINK_LOCAL = 0x2;
+export const IPV6_SCOPE_GLOBAL = 0xe;
+
+/** `first::last`: the first and last 16-bit groups, zeros between. */
+function wellKnown(first: number, last: number): Uint8Array {
+  const address = new Uint8Array(IPV6_ADDRESS_LENGTH);
+  address[0] = first >>> 8;
+  address[1] = first & 0xff;
+  address[14] = last >>> 8;
+  address[15] = last & 0xff;
+  return address;
+}
+
 /**
  * Parses the three text forms of RFC 4291 §2.2: eight groups of 1-4 hex digits (`2001:db8:0:0:
  * 0:0:0:1`), one `::` standing for one or more zero groups (`2001:db8::1`), and an IPv4 address in
@@ -114,4 +142,174 @@ function readAddress(text: string): Uint8Array | string {
 /** The groups of one side of `::`; an empty side has none. */
 function splitGroups(text: string): string[] {
   return text === '' ? [] : text.split(':');
+}
+
+function checkAddress(address: Uint8Array, what = 'an IPv6 address'): void {
+  if (address.length !== IPV6_ADDRESS_LENGTH) {
+    throw new RangeError(`${what} has 16 bytes, got ${address.length}`);
+  }
+}
+
+/** Whether two 16-byte addresses are equal. Allocates nothing. */
+export function ipv6Equal(a: Uint8Array, b: Uint8Array): boolean {
+  if (a.length !== IPV6_ADDRESS_LENGTH || b.length !== IPV6_ADDRESS_LENGTH) return false;
+  for (let i = 0; i < IPV6_ADDRESS_LENGTH; i++) if (a[i] !== b[i]) return false;
+  return true;
+}
+
+/** ::, the unspecified address (RFC 4291 §2.5.2). */
+export function isIpv6Unspecified(address: Uint8Array): boolean {
+  return ipv6Equal(address, IPV6_UNSPECIFIED);
+}
+
+/** ::1, the loopback address (RFC 4291 §2.5.3). */
+export function isIpv6Loopback(address: Uint8Array): boolean {
+  return ipv6Equal(address, IPV6_LOOPBACK);
+}
+
+/** ff00::/8, the multicast addresses (RFC 4291 §2.7). */
+export function isIpv6Multicast(address: Uint8Array): boolean {
+  return address[0] === 0xff;
+}
+
+/** fe80::/10, the link-local unicast addresses (RFC 4291 §2.5.6). */
+export function isIpv6LinkLocal(address: Uint8Array): boolean {
+  return address[0] === 0xfe && (address[1]! & 0xc0) === 0x80;
+}
+
+/**
+ * The scope of a multicast address (RFC 4291 §2.7: the low four bits of the second byte; names
+ * in RFC 7346 §2), e.g. IPV6_SCOPE_LINK_LOCAL for ff02::1; -1 for an address that is not
+ * multicast.
+ */
+export function ipv6MulticastScope(address: Uint8Array): number {
+  return isIpv6Multicast(address) ? address[1]! & 0x0f : -1;
+}
+
+/**
+ * Whether the first `prefixLength` bits (0-128) of `address` are those of `prefix`; the bits of
+ * `prefix` after them are ignored. Allocates nothing; RangeError for a prefix length out of range
+ * or an address that is not 16 bytes.
+ */
+export function ipv6InPrefix(
+  address: Uint8Array,
+  prefix: Uint8Array,
+  prefixLength: number,
+): boolean {
+  checkAddress(address);
+  checkAddress(prefix, 'an IPv6 prefix');
+  if (!(Number.isInteger(prefixLength) && prefixLength >= 0 && prefixLength <= 128)) {
+    throw new RangeError(`an IPv6 prefix length is an integer in 0-128, got ${prefixLength}`);
+  }
+  const whole = prefixLength >>> 3;
+  for (let i = 0; i < whole; i++) if (address[i] !== prefix[i]) return false;
+  const bits = prefixLength & 7;
+  if (bits === 0) return true;
+  const mask = (0xff << (8 - bits)) & 0xff;
+  return ((address[whole]! ^ prefix[whole]!) & mask) === 0;
+}
+
+/**
+ * The solicited-node multicast address of an address (RFC 4291 §2.7.1): ff02::1:ff00:0/104 and
+ * the address's low 24 bits. Where neighbor solicitations for it go (RFC 4861 §7.2.2).
+ */
+export function solicitedNodeAddress(address: Uint8Array): Uint8Array {
+  checkAddress(address);
+  const group = wellKnown(0xff02, 0);
+  group[11] = 0x01;
+  group[12] = 0xff;
+  group.set(address.subarray(13), 13);
+  return group;
+}
+
+/** The Ethernet group address of a multicast address: 33:33 and its low 32 bits (RFC 2464 §7). */
+export function ipv6MulticastMac(address: Uint8Array): Uint8Array {
+  checkAddress(address);
+  const mac = new Uint8Array(6);
+  mac[0] = 0x33;
+  mac[1] = 0x33;
+  mac.set(address.subarray(12), 2);
+  return mac;
+}
+
+/**
+ * The modified EUI-64 interface identifier of a 48-bit MAC (RFC 4291 §2.5.1 and Appendix A,
+ * RFC 2464 §4): 0xfffe inserted in the middle and the universal/local bit inverted, so that
+ * 02:00:5e:10:00:01 gives 0000:5eff:fe10:0001. 8 bytes; RangeError unless the MAC has 6.
+ */
+export function eui64InterfaceIdentifier(mac: Uint8Array): Uint8Array {
+  if (mac.length !== 6) throw new RangeError(`a MAC address has 6 bytes, got ${mac.length}`);
+  return Uint8Array.of(mac[0]! ^ 0x02, mac[1]!, mac[2]!, 0xff, 0xfe, mac[3]!, mac[4]!, mac[5]!);
+}
+
+/**
+ * An address from the first 64 bits of `prefix` and a 64-bit interface identifier, as SLAAC
+ * forms one (RFC 4862 §5.5.3 (d)). The prefix length must be 64: interface identifiers are 64
+ * bits (RFC 4291 §2.5.1), and RFC 4862 §5.5.3 (d) ignores a prefix whose length plus the
+ * identifier's is not 128, which the caller checks first. RangeError otherwise.
+ */
+export function ipv6FromPrefixAndIdentifier(
+  prefix: Uint8Array,
+  prefixLength: number,
+  identifier: Uint8Array,
+): Uint8Array {
+  checkAddress(prefix, 'an IPv6 prefix');
+  if (prefixLength !== 64 || identifier.length !== 8) {
+    throw new RangeError(
+      `an address is a /64 prefix and an 8-byte interface identifier, got /${prefixLength} and ${identifier.length} bytes`,
+    );
+  }
+  const address = new Uint8Array(IPV6_ADDRESS_LENGTH);
+  address.set(prefix.subarray(0, 8));
+  address.set(identifier, 8);
+  return address;
+}
+
+/** An address with a prefix length, as written `2001:db8::1/64`. */
+export interface Ipv6Cidr {
+  /** The address as written, interface bits kept: `2001:db8::1/64` is an interface address and its prefix. */
+  readonly address: Uint8Array;
+  /** 0-128. */
+  readonly prefixLength: number;
+}
+
+/**
+ * Parses `address/n` (RFC 4291 §2.3), the address in any form parseIpv6Address reads and n
+ * 0-128 in decimal without leading zeros. Bits after the prefix are kept, not refused: `--ipv6
+ * 2001:db8::1/64` names both the interface address and its prefix.
+ */
+export function parseIpv6Cidr(text: string): Result<Ipv6Cidr, string> {
+  const slash = text.indexOf('/');
+  if (slash < 0 || slash !== text.lastIndexOf('/')) {
+    return err(
+      `'${text}' is not an IPv6 prefix: expected an address and a prefix length such as 2001:db8::1/64`,
+    );
+  }
+  const address = readAddress(text.slice(0, slash));
+  if (typeof address === 'string') return err(`'${text}' is not an IPv6 prefix: ${address}`);
+  const length = text.slice(slash + 1);
+  if (!/^(0|[1-9][0-9]{0,2})$/.test(length) || Number(length) > 128) {
+    return err(`'${text}' is not an IPv6 prefix: '${length}' is not a prefix length (0-128)`);
+  }
+  return ok({ address, prefixLength: Number(length) });
+}
+
+/**
+ * A string key for Maps and Sets keyed by address: the eight 16-bit groups as eight UTF-16 code
+ * units (String.fromCharCode), so equal addresses give equal keys and one string of 8 units is
+ * the only allocation. Not text for people (it holds unpaired surrogates and control
+ * characters): log with formatIpv6Address. RangeError unless the address has 16 bytes.
+ */
+export function ipv6Key(address: Uint8Array): string {
+  checkAddress(address);
+  return String.fromCharCode(
+    (address[0]! << 8) | address[1]!,
+    (address[2]! << 8) | address[3]!,
+    (address[4]! << 8) | address[5]!,
+    (address[6]! << 8) | address[7]!,
+    (address[8]! << 8) | address[9]!,
+    (address[10]! << 8) | address[11]!,
+    (address[12]! << 8) | address[13]!,
+    (address[14]! << 8) | address[15]!,
+  );
 }

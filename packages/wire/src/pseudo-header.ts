@@ -35,3 +35,33 @@ export function ipv4PseudoHeaderSum(
       length,
   );
 }
+
+/**
+ * The one's complement sum of the IPv6 pseudo-header (RFC 8200 §8.1): source and destination
+ * address (16 bytes each), the upper-layer packet length as 32 bits, three zero bytes and the
+ * next header (the upper-layer protocol, not an extension header), folded to 16 bits and not
+ * complemented, like ipv4PseudoHeaderSum. For a routed packet the destination is the final one
+ * (§8.1); this stack sends none. Allocates nothing.
+ */
+export function ipv6PseudoHeaderSum(
+  source: Uint8Array,
+  destination: Uint8Array,
+  nextHeader: number,
+  length: number,
+): number {
+  if (source.length !== 16 || destination.length !== 16) {
+    throw new RangeError(
+      `an IPv6 pseudo-header needs 16-byte addresses, got ${source.length} and ${destination.length}`,
+    );
+  }
+  if ((nextHeader & 0xff) !== nextHeader || !(Number.isInteger(length) && length >= 0)) {
+    throw new RangeError(
+      `pseudo-header needs a next header 0-255 and a non-negative length, got ${nextHeader} and ${length}`,
+    );
+  }
+  let sum = nextHeader + (length >>> 16) + (length & 0xffff);
+  for (let i = 0; i < 16; i += 2) {
+    sum += ((source[i]! << 8) | source[i + 1]!) + ((destination[i]! << 8) | destination[i + 1]!);
+  }
+  return foldSum(sum);
+}

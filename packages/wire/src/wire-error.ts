@@ -2,7 +2,17 @@
 // `${layer}.${reason}`, so reasons are short stable words, and each codec makes its errors once,
 // at load time: refusing a bad packet allocates nothing.
 
-export type WireLayer = 'ethernet' | 'arp' | 'ipv4' | 'icmpv4' | 'udp' | 'tcp';
+export type WireLayer =
+  | 'ethernet'
+  | 'arp'
+  | 'ipv4'
+  | 'ipv6'
+  | 'icmpv4'
+  | 'icmpv6'
+  | 'ndp'
+  | 'mld'
+  | 'udp'
+  | 'tcp';
 
 export interface WireError<Reason extends string = string> {
   readonly layer: WireLayer;

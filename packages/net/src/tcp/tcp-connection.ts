@@ -12,9 +12,6 @@
 
 import { type Counters, OasisError } from '@oasis/core';
 import {
-  ICMPV4_UNREACHABLE_FRAGMENTATION_NEEDED,
-  ICMPV4_UNREACHABLE_PORT,
-  ICMPV4_UNREACHABLE_PROTOCOL,
   type ParsedTcpOptions,
   TCP_ACK,
   TCP_FIN,
@@ -27,7 +24,7 @@ import {
   writeTcpOptions,
   writeTimestampOption,
 } from '@oasis/wire';
-import type { TransportError } from '../icmpv4-layer.ts';
+import type { TransportError } from '../ip-network.ts';
 import type { CongestionControl } from './congestion-control.ts';
 import { createCongestionControl } from './create-congestion-control.ts';
 import { ReceiveBuffer } from './receive-buffer.ts';
@@ -83,6 +80,11 @@ export interface TcpConnectionEnvironment {
   closed(connection: TcpConnection): void;
   /** The stack-wide budget of RFC 5961 challenge ACKs. */
   mayChallenge(nowMs: number): boolean;
+  /**
+   * The MSS assumed when the peer sends none: 536 over IPv4 (RFC 9293 §3.7.1, RFC 6691), 1220
+   * over IPv6 (RFC 8200 §8.3).
+   */
+  readonly defaultSendMss: number;
   readonly traffic: Counters;
   readonly drops: Counters;
 }
@@ -103,8 +105,6 @@ const NO_EVENTS: TcpConnectionEvents = {
   finished() {},
 };
 
-/** RFC 9293 §3.7.1 / RFC 6691: the MSS assumed when the peer sends none (IPv4). */
-const DEFAULT_SEND_MSS = 536;
 const TIMESTAMP_OPTION_LENGTH = 12;
 /** RFC 7323 §2.3: the largest window shift. */
 const MAX_WINDOW_SHIFT = 14;
@@ -125,7 +125,7 @@ export interface TcpConnectionInit {
 export class TcpConnection {
   state: TcpState = 'CLOSED';
   /** Set by the layer: what identifies the connection there. */
-  key = 0;
+  key: number | string = 0;
   /** The layer's timer queue: the deadline this connection is queued under. */
   queuedAt = Number.POSITIVE_INFINITY;
   events: TcpConnectionEvents = NO_EVENTS;
@@ -184,7 +184,7 @@ export class TcpConnection {
   #discardInput = false;
 
   // Negotiated options.
-  #sendMss = DEFAULT_SEND_MSS;
+  #sendMss: number;
   #sndShift = 0;
   #rcvShift = 0;
   /** Both SYNs carried the window scale option (RFC 7323 §2.2). */
@@ -195,7 +195,7 @@ export class TcpConnection {
   #lastAckSent = 0;
   #noDelay = false;
   /** The code of the latest ICMP destination unreachable soft error, if any. */
-  #softError: number | undefined;
+  #softError: string | undefined;
 
   // Retransmission and recovery.
   #rtoAt = NEVER;
@@ -240,6 +240,7 @@ export class TcpConnection {
     this.#recover = init.iss;
     this.#bufferSeq = seqAdd(init.iss, 1);
     this.#timestampOffset = init.timestampOffset;
+    this.#sendMss = init.env.defaultSendMss;
     this.#lastSendMs = init.nowMs;
     this.#lastAckMs = init.nowMs;
     this.sendBuffer = new SendBuffer(init.config.sendBufferBytes);
@@ -249,8 +250,8 @@ export class TcpConnection {
       minRtoMs: init.config.minRtoMs,
       maxRtoMs: init.config.maxRtoMs,
     });
-    this.#scoreboard = new SackScoreboard(DEFAULT_SEND_MSS);
-    this.#cc = createCongestionControl(init.config.congestion, DEFAULT_SEND_MSS, init.nowMs);
+    this.#scoreboard = new SackScoreboard(init.env.defaultSendMss);
+    this.#cc = createCongestionControl(init.config.congestion, init.env.defaultSendMss, init.nowMs);
     this.#rcvShift = receiveWindowShift(init.config.receiveBufferBytes);
   }
 
@@ -307,7 +308,7 @@ export class TcpConnection {
 
   #negotiate(options: ParsedTcpOptions): void {
     // RFC 9293 §3.7.1: the MSS option appears only in SYNs.
-    this.#sendMss = options.mss > 0 ? options.mss : DEFAULT_SEND_MSS;
+    this.#sendMss = options.mss > 0 ? options.mss : this.#env.defaultSendMss;
     // RFC 7323 §2.2: scaling only when both sides sent the option; our SYN always does on an
     // active open, and a SYN-ACK only answers one that did.
     this.#windowScaling = options.windowScale >= 0;
@@ -432,16 +433,14 @@ export class TcpConnection {
       this.#env.drops.add('tcp.icmp-out-of-window');
       return;
     }
-    if (error.kind !== 'destination-unreachable') return;
-    switch (error.code) {
-      case ICMPV4_UNREACHABLE_FRAGMENTATION_NEEDED: {
-        // RFC 1191 §5: a router without the MTU field leaves us to guess; 576 is safe.
-        const mtu = error.nextHopMtu === 0 ? 576 : error.nextHopMtu;
-        if (!this.#env.lowerPathMtu(mtu)) return;
+    switch (error.kind) {
+      case 'too-big': {
+        if (!this.#env.lowerPathMtu(error.nextHopMtu)) return;
         this.#env.traffic.add('tcp.path-mtu-lowered');
         this.#scoreboard.setMss(this.#effectiveMss());
         this.#cc.setMss(this.#effectiveMss());
-        // RFC 1191 §6.5: what was sent too big is sent again now, without a congestion response.
+        // RFC 1191 §6.5, RFC 8201 §5.2: what was sent too big is sent again now, without a
+        // congestion response.
         if (this.#sndMax !== this.#sndUna && this.state !== 'SYN-SENT') {
           this.#sndNxt = this.#sndUna;
           this.#retransmitFirst = true;
@@ -449,16 +448,16 @@ export class TcpConnection {
         }
         return;
       }
-      case ICMPV4_UNREACHABLE_PROTOCOL:
-      case ICMPV4_UNREACHABLE_PORT:
-        // RFC 1122 §4.2.3.9: codes 2 and 3 are hard errors; acted on while opening, as Linux.
+      case 'refused':
+        // RFC 1122 §4.2.3.9: port and protocol unreachable are hard errors; acted on while
+        // opening, as Linux does.
         if (this.state === 'SYN-SENT') {
           this.#finish(new OasisError('ECONNREFUSED', 'the peer has no TCP port there (ICMP)'));
         }
         return;
-      default:
+      case 'soft':
         // Soft errors (RFC 1122 §4.2.3.9): remembered, reported if the connection times out.
-        this.#softError = error.code;
+        this.#softError = error.description;
         return;
     }
   }
@@ -1394,10 +1393,7 @@ export class TcpConnection {
         this.#finish(
           this.#softError === undefined
             ? new OasisError('ETIMEDOUT', 'the peer did not answer the connection request')
-            : new OasisError(
-                'EHOSTUNREACH',
-                `the peer is unreachable (ICMP destination unreachable, code ${this.#softError})`,
-              ),
+            : new OasisError('EHOSTUNREACH', `the peer is unreachable (ICMP ${this.#softError})`),
         );
         return;
       }

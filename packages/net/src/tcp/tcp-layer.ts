@@ -1,20 +1,13 @@
-// TCP over IPv4: the connection table, listeners, the CLOSED-state replies, SYN cookies and the
-// emission of segments through the IPv4 layer (with segmentation offload where the device has
-// it). Connections themselves know nothing of addresses: each gets an environment from here
-// that carries its addresses and route.
+// TCP over one address family (ip-network.ts): the connection table, listeners, the
+// CLOSED-state replies, SYN cookies and the emission of segments through the network layer (with
+// segmentation offload where the device has it). A dual-stack service gets one layer per family
+// behind one TcpStack (tcp-stack.ts). Connections themselves know nothing of addresses: each gets
+// an environment from here that carries its addresses and route.
 
 import { type Counters, OasisError, type Random, readU16BE, readU32BE } from '@oasis/core';
-import type {
-  Flow,
-  TcpConnectOptions,
-  TcpEndpoint,
-  TcpListenOptions,
-  TcpStack,
-} from '@oasis/runtime';
+import type { Flow, TcpEndpoint } from '@oasis/runtime';
 import {
-  formatIpv4Address,
   IP_PROTOCOL_TCP,
-  ipv4PseudoHeaderSum,
   ParsedTcpOptions,
   parseTcpOptions,
   TCP_ACK,
@@ -30,9 +23,7 @@ import {
   writeTcpOptions,
 } from '@oasis/wire';
 import { findEphemeralPort } from '../ephemeral-port.ts';
-import type { Icmpv4Layer, TransportError } from '../icmpv4-layer.ts';
-import { parseIpv4Text } from '../ip-address-text.ts';
-import type { Ipv4Delivery, Ipv4Layer, Ipv4Path } from '../ipv4-layer.ts';
+import type { IpFamilyTypes, IpNetwork, QuotedTransportError } from '../ip-network.ts';
 import { TokenBucket } from '../token-bucket.ts';
 import { DeadlineQueue } from './deadline-queue.ts';
 import { InitialSequenceGenerator } from './initial-sequence.ts';
@@ -41,34 +32,33 @@ import { SynCookies } from './syn-cookies.ts';
 import { receiveWindowShift, type TcpConfig } from './tcp-config.ts';
 import { type SegmentOut, TcpConnection, type TcpConnectionEnvironment } from './tcp-connection.ts';
 import { TcpFlow } from './tcp-flow.ts';
-import { DirectTcpListener } from './tcp-listener.ts';
+import type { DirectTcpListener } from './tcp-listener.ts';
 
-const IPV4_HEADER_LENGTH = 20;
 const NO_OPTIONS = new Uint8Array(0);
-const DEFAULT_BACKLOG = 128;
 
-export interface TcpLayerOptions {
-  readonly ip: Ipv4Layer;
-  readonly icmp: Icmpv4Layer;
+export interface TcpLayerOptions<F extends IpFamilyTypes> {
+  readonly network: IpNetwork<F>;
   readonly random: Random;
   readonly nowMs: () => number;
   readonly drops: Counters;
   readonly traffic: Counters;
-  readonly ttl: number;
   readonly config: TcpConfig;
   /** Runs work inside the stack's output batch (which ends with `flush`). */
   readonly run: (work: () => void) => void;
 }
 
 /** A connection's addresses and route: its environment, made by the layer. */
-class Ipv4Endpoint implements TcpConnectionEnvironment {
-  readonly #layer: TcpLayer;
-  readonly localAddress: number;
+class TcpEndpointEnvironment<F extends IpFamilyTypes> implements TcpConnectionEnvironment {
+  readonly #layer: TcpLayer<F>;
+  readonly localAddress: F['address'];
   readonly localPort: number;
-  readonly remoteAddress: number;
+  readonly remoteAddress: F['address'];
   readonly remotePort: number;
-  readonly path: Ipv4Path;
-  /** RFC 1191: the path MTU, from the interface's and lowered by ICMP "fragmentation needed". */
+  readonly path: F['path'];
+  /**
+   * The path MTU (RFC 1191, RFC 8201): the interface's at first, lowered by ICMP "fragmentation
+   * needed" and "packet too big".
+   */
   pathMtu: number;
   /** The listener of a passive open while it is half-open. */
   listener: DirectTcpListener | undefined;
@@ -76,15 +66,15 @@ class Ipv4Endpoint implements TcpConnectionEnvironment {
   dirty = false;
 
   constructor(
-    layer: TcpLayer,
-    path: Ipv4Path,
+    layer: TcpLayer<F>,
+    path: F['path'],
     localPort: number,
-    remoteAddress: number,
+    remoteAddress: F['address'],
     remotePort: number,
   ) {
     this.#layer = layer;
     this.path = path;
-    this.pathMtu = path.iface.mtu;
+    this.pathMtu = layer.network.linkMtu(path);
     this.localAddress = path.source;
     this.localPort = localPort;
     this.remoteAddress = remoteAddress;
@@ -99,21 +89,26 @@ class Ipv4Endpoint implements TcpConnectionEnvironment {
     return this.#layer.drops;
   }
 
+  get defaultSendMss(): number {
+    return this.#layer.defaultSendMss;
+  }
+
   transmit(connection: TcpConnection, segment: SegmentOut, nowMs: number): void {
     this.#layer.transmit(this, connection, segment, nowMs);
   }
 
   maxSegmentLength(_connection: TcpConnection, nowMs: number): number {
-    return this.#layer.ip.maxPacketLength(this.path, nowMs) - IPV4_HEADER_LENGTH;
+    const { network } = this.#layer;
+    return network.maxPacketLength(this.path, nowMs) - network.headerLength;
   }
 
   pathSegmentLength(): number {
-    return this.pathMtu - IPV4_HEADER_LENGTH;
+    return this.pathMtu - this.#layer.network.headerLength;
   }
 
   lowerPathMtu(mtu: number): boolean {
-    // RFC 1191 §3: never below 68 bytes; only ever lowered here.
-    const lowered = Math.max(mtu, 68);
+    // RFC 1191 §3, RFC 8201 §4: never below the family's minimum MTU; only ever lowered here.
+    const lowered = Math.max(mtu, this.#layer.network.minimumMtu);
     if (lowered >= this.pathMtu) return false;
     this.pathMtu = lowered;
     return true;
@@ -136,28 +131,28 @@ class Ipv4Endpoint implements TcpConnectionEnvironment {
   }
 
   endpoints(): { local: TcpEndpoint; remote: TcpEndpoint } {
+    const { network } = this.#layer;
     return {
-      local: { address: formatIpv4Address(this.localAddress), port: this.localPort },
-      remote: { address: formatIpv4Address(this.remoteAddress), port: this.remotePort },
+      local: { address: network.format(this.localAddress), port: this.localPort },
+      remote: { address: network.format(this.remoteAddress), port: this.remotePort },
     };
   }
 }
 
 interface PortListeners {
   any: DirectTcpListener | undefined;
-  readonly byAddress: Map<number, DirectTcpListener>;
+  readonly byAddress: Map<number | string, DirectTcpListener>;
 }
 
-export class TcpLayer {
-  readonly ip: Ipv4Layer;
+export class TcpLayer<F extends IpFamilyTypes> {
+  readonly network: IpNetwork<F>;
   readonly traffic: Counters;
   readonly drops: Counters;
-  readonly api: TcpStack;
-  readonly #options: TcpLayerOptions;
+  readonly #options: TcpLayerOptions<F>;
   readonly #config: TcpConfig;
-  /** Local port → (remote address · 2^16 + remote port) → connection. */
-  readonly #connections = new Map<number, Map<number, TcpConnection>>();
-  readonly #endpoints = new Map<TcpConnection, Ipv4Endpoint>();
+  /** Local port → the network's key of (remote address, remote port) → connection. */
+  readonly #connections = new Map<number, Map<number | string, TcpConnection>>();
+  readonly #endpoints = new Map<TcpConnection, TcpEndpointEnvironment<F>>();
   readonly #listeners = new Map<number, PortListeners>();
   readonly #dirty: TcpConnection[] = [];
   readonly #timers = new DeadlineQueue<TcpConnection>();
@@ -171,7 +166,7 @@ export class TcpLayer {
   readonly #timestampOffsets: InitialSequenceGenerator;
   readonly #challenges: TokenBucket;
   readonly #parsed = new ParsedTcpOptions();
-  readonly #words = new Uint32Array(3);
+  readonly #words = new Uint32Array(9);
   readonly #control: SegmentOut = {
     seq: 0,
     ack: 0,
@@ -185,10 +180,10 @@ export class TcpLayer {
   readonly #synAckOptions = new Uint8Array(40);
   #closed = false;
 
-  constructor(options: TcpLayerOptions) {
+  constructor(options: TcpLayerOptions<F>) {
     this.#options = options;
     this.#config = options.config;
-    this.ip = options.ip;
+    this.network = options.network;
     this.traffic = options.traffic;
     this.drops = options.drops;
     this.#isn = new InitialSequenceGenerator(options.random);
@@ -198,52 +193,35 @@ export class TcpLayer {
       { ratePerSecond: options.config.challengeAckRate, burst: options.config.challengeAckRate },
       options.nowMs(),
     );
-    options.ip.register(IP_PROTOCOL_TCP, (delivery, nowMs) => this.#input(delivery, nowMs));
-    options.icmp.onError(IP_PROTOCOL_TCP, (error) => this.#icmpError(error));
-    this.api = {
-      listen: async (listen) => this.#listen(listen),
-      connect: (to, connect) => this.#connect(to, connect),
-    };
+    options.network.register(IP_PROTOCOL_TCP, (delivery, nowMs) => this.#input(delivery, nowMs));
+    options.network.onError(IP_PROTOCOL_TCP, (error) => this.#icmpError(error));
   }
 
-  // --- Service API ----------------------------------------------------------------------------
+  // --- Service API: addresses come parsed from the TcpStack (tcp-stack.ts) ------------------
 
-  #listen(options: TcpListenOptions): DirectTcpListener {
-    if (this.#closed) throw new OasisError('ECLOSED', 'the network stack is closed');
-    const address = parseIpv4Text(options.address ?? '0.0.0.0');
-    if (address !== 0 && !this.ip.isLocal(address)) {
-      throw new OasisError('EADDRNOTAVAIL', `${options.address} is not an address of this stack`);
-    }
-    const requested = options.port;
-    if (!(Number.isInteger(requested) && requested >= 0 && requested <= 0xffff)) {
-      throw new OasisError('EINVAL', `a TCP port is an integer in 0-65535, got ${requested}`);
-    }
-    const backlog = options.backlog ?? DEFAULT_BACKLOG;
-    if (!(Number.isInteger(backlog) && backlog >= 0)) {
-      throw new OasisError('EINVAL', `a backlog is a non-negative integer, got ${backlog}`);
-    }
-    const port = requested === 0 ? this.#ephemeralListenPort(address) : requested;
-    if (!this.#listenAvailable(port, address)) {
-      throw new OasisError(
-        'EADDRINUSE',
-        `TCP port ${port} on ${formatIpv4Address(address)} is already listening`,
-      );
-    }
-    const listener = new DirectTcpListener(
-      { address: formatIpv4Address(address), port },
-      address,
-      port,
-      backlog,
-      (closing) => this.#unlisten(closing),
-    );
-    let entry = this.#listeners.get(port);
-    if (entry === undefined) {
-      entry = { any: undefined, byAddress: new Map() };
-      this.#listeners.set(port, entry);
-    }
-    if (address === 0) entry.any = listener;
-    else entry.byAddress.set(address, listener);
-    return listener;
+  get isClosed(): boolean {
+    return this.#closed;
+  }
+
+  /**
+   * The MSS assumed when the peer sends none: RFC 9293 §3.7.1 says 536 over IPv4; RFC 8200 §8.3,
+   * the minimum MTU less both headers over IPv6 (1220).
+   */
+  get defaultSendMss(): number {
+    const { network } = this;
+    return network.family === 'IPv4'
+      ? 536
+      : network.minimumMtu - network.headerLength - TCP_HEADER_LENGTH;
+  }
+
+  /** Whether a listener may take `port` on `address` (undefined: every address of the family). */
+  listenAvailable(port: number, address: F['address'] | undefined): boolean {
+    const entry = this.#listeners.get(port);
+    if (entry === undefined) return true;
+    if (entry.any !== undefined) return false;
+    return address === undefined
+      ? entry.byAddress.size === 0
+      : !entry.byAddress.has(this.network.key(address, 0));
   }
 
   /** Whether a listener or a connection uses local `port`. */
@@ -251,54 +229,52 @@ export class TcpLayer {
     return this.#listeners.has(port) || this.#connections.has(port);
   }
 
-  #listenAvailable(port: number, address: number): boolean {
+  /** Registers `listener` for `port` on `address` (undefined: every address of the family). */
+  addListener(listener: DirectTcpListener, address: F['address'] | undefined, port: number): void {
+    let entry = this.#listeners.get(port);
+    if (entry === undefined) {
+      entry = { any: undefined, byAddress: new Map() };
+      this.#listeners.set(port, entry);
+    }
+    if (address === undefined) entry.any = listener;
+    else entry.byAddress.set(this.network.key(address, 0), listener);
+  }
+
+  removeListener(
+    listener: DirectTcpListener,
+    address: F['address'] | undefined,
+    port: number,
+  ): void {
     const entry = this.#listeners.get(port);
-    if (entry === undefined) return true;
-    if (entry.any !== undefined) return false;
-    return address !== 0 ? !entry.byAddress.has(address) : entry.byAddress.size === 0;
-  }
-
-  #ephemeralListenPort(address: number): number {
-    const port = findEphemeralPort(
-      this.#options.random,
-      (p) => this.#listenAvailable(p, address) && !this.#connections.has(p),
-    );
-    if (port === undefined) {
-      throw new OasisError('EADDRINUSE', 'every ephemeral TCP port (49152-65535) is in use');
-    }
-    return port;
-  }
-
-  #unlisten(listener: DirectTcpListener): void {
-    const entry = this.#listeners.get(listener.port);
     if (entry === undefined) return;
-    if (entry.any === listener) entry.any = undefined;
-    else if (entry.byAddress.get(listener.address) === listener) {
-      entry.byAddress.delete(listener.address);
+    if (address === undefined) {
+      if (entry.any === listener) entry.any = undefined;
+    } else {
+      const key = this.network.key(address, 0);
+      if (entry.byAddress.get(key) === listener) entry.byAddress.delete(key);
     }
-    if (entry.any === undefined && entry.byAddress.size === 0)
-      this.#listeners.delete(listener.port);
+    if (entry.any === undefined && entry.byAddress.size === 0) this.#listeners.delete(port);
   }
 
-  async #connect(to: TcpEndpoint, options: TcpConnectOptions = {}): Promise<Flow> {
-    if (this.#closed) throw new OasisError('ECLOSED', 'the network stack is closed');
-    if (options.signal?.aborted) throw new OasisError('EABORTED', 'the connect was aborted');
-    const remote = parseIpv4Text(to.address);
-    if (!(Number.isInteger(to.port) && to.port > 0 && to.port <= 0xffff)) {
-      throw new OasisError(
-        'EINVAL',
-        `a TCP destination port is an integer in 1-65535, got ${to.port}`,
-      );
+  /**
+   * Opens a connection to `remote` (a unicast address of this family; the TcpStack checked the
+   * port). Rejects as TcpStack.connect.
+   */
+  async connect(
+    remote: F['address'],
+    remotePort: number,
+    local: F['address'] | undefined,
+    requestedPort: number | undefined,
+    signal: AbortSignal | undefined,
+  ): Promise<Flow> {
+    const network = this.network;
+    if (network.isUnspecified(remote) || network.isGroup(remote)) {
+      throw new OasisError('EINVAL', `cannot connect to ${network.format(remote)}`);
     }
-    if (remote === 0 || this.ip.isBroadcast(remote) || remote >>> 28 === 0xe) {
-      throw new OasisError('EINVAL', `cannot connect to ${to.address}`);
-    }
-    const local =
-      options.localAddress === undefined ? undefined : parseIpv4Text(options.localAddress);
-    if (local !== undefined && !this.ip.isLocal(local)) {
+    if (local !== undefined && !network.isLocal(local)) {
       throw new OasisError(
         'EADDRNOTAVAIL',
-        `${options.localAddress} is not an address of this stack`,
+        `${network.format(local)} is not an address of this stack`,
       );
     }
     if (this.#endpoints.size >= this.#config.maxConnections) {
@@ -307,17 +283,17 @@ export class TcpLayer {
         `the stack holds its limit of ${this.#config.maxConnections} connections`,
       );
     }
-    const path = this.ip.path(remote, local);
-    const remoteKey = remote * 0x10000 + to.port;
-    const localPort = options.localPort ?? this.#ephemeralPort(remoteKey);
+    const path = network.path(remote, local);
+    const remoteKey = network.key(remote, remotePort);
+    const localPort = requestedPort ?? this.#ephemeralPort(remoteKey);
     if (this.#connections.get(localPort)?.has(remoteKey)) {
       throw new OasisError(
         'EADDRINUSE',
-        `a connection from port ${localPort} to ${to.address}:${to.port} exists`,
+        `a connection from port ${localPort} to ${network.format(remote)} port ${remotePort} exists`,
       );
     }
     const nowMs = this.#options.nowMs();
-    const endpoint = new Ipv4Endpoint(this, path, localPort, remote, to.port);
+    const endpoint = new TcpEndpointEnvironment(this, path, localPort, remote, remotePort);
     const connection = this.#create(endpoint, remoteKey, this.#nextIsn(endpoint, nowMs), nowMs);
     const { local: localEndpoint, remote: remoteEndpoint } = endpoint.endpoints();
     const flow = new TcpFlow(connection, localEndpoint, remoteEndpoint, this.#host);
@@ -325,7 +301,6 @@ export class TcpLayer {
     this.#options.run(() => connection.open(nowMs));
     // After open: in CLOSED, before it, `opened` would resolve at once.
     const opened = flow.opened();
-    const signal = options.signal;
     const onAbort = (): void => {
       this.#options.run(() =>
         connection.abort(
@@ -349,7 +324,7 @@ export class TcpLayer {
   };
 
   /** The first ephemeral port free towards this peer (RFC 6056 §3.3.1). */
-  #ephemeralPort(remoteKey: number): number {
+  #ephemeralPort(remoteKey: number | string): number {
     const port = findEphemeralPort(
       this.#options.random,
       (p) => !this.#listeners.has(p) && !this.#connections.get(p)?.has(remoteKey),
@@ -360,34 +335,42 @@ export class TcpLayer {
     return port;
   }
 
-  #nextIsn(endpoint: Ipv4Endpoint, nowMs: number): number {
-    this.#identity(
-      endpoint.localAddress,
-      endpoint.remoteAddress,
-      endpoint.localPort,
-      endpoint.remotePort,
-    );
-    return this.#isn.next(this.#words, 3, nowMs);
+  #nextIsn(endpoint: TcpEndpointEnvironment<F>, nowMs: number): number {
+    const words = this.#endpointIdentity(endpoint);
+    return this.#isn.next(this.#words, words, nowMs);
   }
 
-  #timestampOffset(endpoint: Ipv4Endpoint): number {
-    this.#identity(
-      endpoint.localAddress,
-      endpoint.remoteAddress,
-      endpoint.localPort,
-      endpoint.remotePort,
-    );
+  #timestampOffset(endpoint: TcpEndpointEnvironment<F>): number {
+    const words = this.#endpointIdentity(endpoint);
     // With the clock at 0, the generator's value is its keyed hash alone.
-    return this.#timestampOffsets.next(this.#words, 3, 0);
+    return this.#timestampOffsets.next(this.#words, words, 0);
   }
 
-  #identity(local: number, remote: number, localPort: number, remotePort: number): void {
-    this.#words[0] = local;
-    this.#words[1] = remote;
-    this.#words[2] = ((localPort << 16) | remotePort) >>> 0;
+  #endpointIdentity(endpoint: TcpEndpointEnvironment<F>): number {
+    return this.#identity(
+      endpoint.localAddress,
+      endpoint.remoteAddress,
+      endpoint.localPort,
+      endpoint.remotePort,
+    );
   }
 
-  #create(endpoint: Ipv4Endpoint, remoteKey: number, iss: number, nowMs: number): TcpConnection {
+  /** Writes a connection's identity into #words for keyed hashing; returns the word count. */
+  #identity(
+    local: F['address'],
+    remote: F['address'],
+    localPort: number,
+    remotePort: number,
+  ): number {
+    return this.network.identity(this.#words, local, remote, localPort, remotePort);
+  }
+
+  #create(
+    endpoint: TcpEndpointEnvironment<F>,
+    remoteKey: number | string,
+    iss: number,
+    nowMs: number,
+  ): TcpConnection {
     const connection = new TcpConnection({
       env: endpoint,
       config: this.#config,
@@ -409,13 +392,13 @@ export class TcpLayer {
 
   // --- Callbacks from connections -------------------------------------------------------------
 
-  markDirty(endpoint: Ipv4Endpoint, connection: TcpConnection): void {
+  markDirty(endpoint: TcpEndpointEnvironment<F>, connection: TcpConnection): void {
     if (endpoint.dirty) return;
     endpoint.dirty = true;
     this.#dirty.push(connection);
   }
 
-  accepted(endpoint: Ipv4Endpoint, connection: TcpConnection): void {
+  accepted(endpoint: TcpEndpointEnvironment<F>, connection: TcpConnection): void {
     const listener = endpoint.listener;
     endpoint.listener = undefined;
     if (listener === undefined) return;
@@ -423,7 +406,11 @@ export class TcpLayer {
     this.#handOver(listener, endpoint, connection);
   }
 
-  #handOver(listener: DirectTcpListener, endpoint: Ipv4Endpoint, connection: TcpConnection): void {
+  #handOver(
+    listener: DirectTcpListener,
+    endpoint: TcpEndpointEnvironment<F>,
+    connection: TcpConnection,
+  ): void {
     const { local, remote } = endpoint.endpoints();
     const flow = new TcpFlow(connection, local, remote, this.#host);
     endpoint.flow = flow;
@@ -437,7 +424,7 @@ export class TcpLayer {
     }
   }
 
-  closed(endpoint: Ipv4Endpoint, connection: TcpConnection): void {
+  closed(endpoint: TcpEndpointEnvironment<F>, connection: TcpConnection): void {
     if (endpoint.listener !== undefined) {
       endpoint.listener.halfOpen--;
       endpoint.listener = undefined;
@@ -458,7 +445,7 @@ export class TcpLayer {
   // --- Output ---------------------------------------------------------------------------------
 
   transmit(
-    endpoint: Ipv4Endpoint,
+    endpoint: TcpEndpointEnvironment<F>,
     connection: TcpConnection | undefined,
     segment: SegmentOut,
     nowMs: number,
@@ -468,13 +455,13 @@ export class TcpLayer {
     const destination = endpoint.remoteAddress;
     const { segmentSize } = segment;
     try {
-      this.ip.send(
+      this.network.send(
         {
           destination,
           source: endpoint.localAddress,
           protocol: IP_PROTOCOL_TCP,
-          ttl: this.#options.ttl,
-          // RFC 1191 path MTU discovery: TCP segments are never fragmented.
+          hopLimit: undefined,
+          // RFC 1191, RFC 8201 path MTU discovery: TCP segments are never fragmented.
           dontFragment: true,
           payloadLength: length,
           checksumOffset: TCP_CHECKSUM_OFFSET,
@@ -500,7 +487,7 @@ export class TcpLayer {
                 headerLength,
               );
             }
-            const pseudoSum = ipv4PseudoHeaderSum(source, destination, IP_PROTOCOL_TCP, length);
+            const pseudoSum = this.network.pseudoSum(source, destination, IP_PROTOCOL_TCP, length);
             tcpFinishChecksum(payload, pseudoSum, offload ? 'offload' : 'compute');
           },
         },
@@ -551,38 +538,39 @@ export class TcpLayer {
 
   // --- Input ----------------------------------------------------------------------------------
 
-  /** An ICMP error quoting one of our segments (RFC 1122 §4.2.3.9, RFC 5927). */
-  #icmpError(error: TransportError): void {
-    const quoted = error.quoted;
-    const headerLength = (quoted[0]! & 0x0f) * 4;
-    if (headerLength < IPV4_HEADER_LENGTH || quoted.length < headerLength + 8) {
+  /** An ICMP error quoting one of our segments (RFC 1122 §4.2.3.9, RFC 5927, RFC 4443). */
+  #icmpError(quoted: QuotedTransportError<F['address']>): void {
+    const { transport } = quoted;
+    if (transport.length < 8) {
       this.drops.add('tcp.icmp-truncated');
       return;
     }
-    const source = readU32BE(quoted, 12);
-    const destination = readU32BE(quoted, 16);
-    const localPort = readU16BE(quoted, headerLength);
-    const remoteKey = destination * 0x10000 + readU16BE(quoted, headerLength + 2);
+    const localPort = readU16BE(transport, 0);
+    const remoteKey = this.network.key(quoted.destination, readU16BE(transport, 2));
     const connection = this.#connections.get(localPort)?.get(remoteKey);
-    if (connection === undefined || this.#endpoints.get(connection)?.localAddress !== source) {
+    const endpoint = connection === undefined ? undefined : this.#endpoints.get(connection);
+    if (
+      connection === undefined ||
+      endpoint === undefined ||
+      this.network.key(endpoint.localAddress, 0) !== this.network.key(quoted.source, 0)
+    ) {
       this.drops.add('tcp.icmp-no-connection');
       return;
     }
-    connection.icmpError(error, readU32BE(quoted, headerLength + 4));
+    connection.icmpError(quoted.error, readU32BE(transport, 4));
   }
 
-  #input(delivery: Ipv4Delivery, nowMs: number): void {
-    const { packet: ipPacket } = delivery;
-    const checked = TcpPacket.checked(ipPacket.payload);
+  #input(delivery: F['delivery'], nowMs: number): void {
+    const checked = TcpPacket.checked(delivery.payload);
     if (!checked.ok) {
       this.drops.add(checked.error.key);
       return;
     }
     const packet = checked.value;
-    const source = ipPacket.source;
-    const destination = ipPacket.destination;
+    const source = delivery.source;
+    const destination = delivery.destination;
     if (!delivery.checksumVerified) {
-      const pseudoSum = ipv4PseudoHeaderSum(
+      const pseudoSum = this.network.pseudoSum(
         source,
         destination,
         IP_PROTOCOL_TCP,
@@ -605,9 +593,9 @@ export class TcpLayer {
     }
     this.traffic.add('tcp.segments-received');
     const localPort = packet.destinationPort;
-    const remoteKey = source * 0x10000 + packet.sourcePort;
+    const remoteKey = this.network.key(source, packet.sourcePort);
     const connection = this.#connections.get(localPort)?.get(remoteKey);
-    if (connection !== undefined && this.#endpoints.get(connection)?.localAddress === destination) {
+    if (connection !== undefined && this.#isLocalEnd(connection, destination)) {
       const flags = packet.flags;
       const reopen =
         connection.state === 'TIME-WAIT' &&
@@ -628,13 +616,24 @@ export class TcpLayer {
     this.#passive(packet, options, source, destination, remoteKey, nowMs, undefined);
   }
 
+  /** Whether `connection` is the one at our `address` (the table is keyed by the remote end). */
+  #isLocalEnd(connection: TcpConnection, address: F['address']): boolean {
+    const endpoint = this.#endpoints.get(connection);
+    if (endpoint === undefined) return false;
+    // IPv4 addresses compare as numbers; IPv6 ones by their keys.
+    return (
+      endpoint.localAddress === address ||
+      this.network.key(endpoint.localAddress, 0) === this.network.key(address, 0)
+    );
+  }
+
   /** A segment for no connection: LISTEN (RFC 9293 §3.10.7.2) or CLOSED (§3.10.7.1). */
   #passive(
     packet: TcpPacket,
     options: ParsedTcpOptions,
-    source: number,
-    destination: number,
-    remoteKey: number,
+    source: F['address'],
+    destination: F['address'],
+    remoteKey: number | string,
     nowMs: number,
     isnFloor: number | undefined,
   ): void {
@@ -644,7 +643,10 @@ export class TcpLayer {
       return;
     }
     const listeners = this.#listeners.get(packet.destinationPort);
-    const listener = listeners?.byAddress.get(destination) ?? listeners?.any;
+    const listener =
+      listeners === undefined
+        ? undefined
+        : (listeners.byAddress.get(this.network.key(destination, 0)) ?? listeners.any);
     if (listener === undefined) {
       this.drops.add('tcp.no-listener');
       this.#reset(packet, source, destination, nowMs);
@@ -670,7 +672,7 @@ export class TcpLayer {
       this.#sendCookie(path, packet, options, source, destination, nowMs);
       return;
     }
-    const endpoint = new Ipv4Endpoint(
+    const endpoint = new TcpEndpointEnvironment<F>(
       this,
       path,
       packet.destinationPort,
@@ -687,17 +689,18 @@ export class TcpLayer {
 
   /** RFC 4987 §3.6: a SYN-ACK whose ISN carries what we would otherwise keep. */
   #sendCookie(
-    path: Ipv4Path,
+    path: F['path'],
     packet: TcpPacket,
     options: ParsedTcpOptions,
-    source: number,
-    destination: number,
+    source: F['address'],
+    destination: F['address'],
     nowMs: number,
   ): void {
-    this.#identity(destination, source, packet.destinationPort, packet.sourcePort);
-    const peerMss = options.mss > 0 ? options.mss : 536;
-    const mss = Math.min(peerMss, path.iface.mtu - IPV4_HEADER_LENGTH - TCP_HEADER_LENGTH);
-    const cookie = this.#cookies.make(this.#words, 3, packet.sequence, mss, nowMs);
+    const words = this.#identity(destination, source, packet.destinationPort, packet.sourcePort);
+    const ourMss = this.network.linkMtu(path) - this.network.headerLength - TCP_HEADER_LENGTH;
+    const peerMss = options.mss > 0 ? options.mss : this.defaultSendMss;
+    const mss = Math.min(peerMss, ourMss);
+    const cookie = this.#cookies.make(this.#words, words, packet.sequence, mss, nowMs);
     this.traffic.add('tcp.syn-cookies-sent');
     const out = this.#synAckOptions;
     // Announced only where the timestamp can carry the peer's shift back (see below): a shift
@@ -709,7 +712,7 @@ export class TcpLayer {
     // RFC 2018 §2: SACK-Permitted answers the peer's only if this stack uses SACK.
     const sackPermitted = options.sackPermitted && this.#config.sack;
     const length = writeTcpOptions(out, 0, {
-      mss: path.iface.mtu - IPV4_HEADER_LENGTH - TCP_HEADER_LENGTH,
+      mss: ourMss,
       ...(windowScale === undefined ? {} : { windowScale }),
       // Without timestamps the cookie cannot carry SACK or the window scale (RFC 4987 §3.6).
       ...(options.hasTimestamp
@@ -718,7 +721,7 @@ export class TcpLayer {
             timestamp: {
               // The connection's own clock (its offset, as #create gives it), less 64.
               value: SynCookies.encodeTimestampOptions(
-                (Math.floor(nowMs) - 64 + this.#timestampOffsets.next(this.#words, 3, 0)) >>> 0,
+                (Math.floor(nowMs) - 64 + this.#timestampOffsets.next(this.#words, words, 0)) >>> 0,
                 options.windowScale >= 0 ? options.windowScale : undefined,
                 sackPermitted,
               ),
@@ -743,15 +746,15 @@ export class TcpLayer {
     listener: DirectTcpListener,
     packet: TcpPacket,
     options: ParsedTcpOptions,
-    source: number,
-    destination: number,
-    remoteKey: number,
+    source: F['address'],
+    destination: F['address'],
+    remoteKey: number | string,
     nowMs: number,
   ): void {
-    this.#identity(destination, source, packet.destinationPort, packet.sourcePort);
+    const words = this.#identity(destination, source, packet.destinationPort, packet.sourcePort);
     const clientIsn = seqAdd(packet.sequence, -1);
     const isn = seqAdd(packet.acknowledgment, -1);
-    const mss = this.#cookies.check(this.#words, 3, clientIsn, isn, nowMs);
+    const mss = this.#cookies.check(this.#words, words, clientIsn, isn, nowMs);
     if (mss === undefined || this.#endpoints.size >= this.#config.maxConnections) {
       this.drops.add('tcp.bad-cookie');
       this.#reset(packet, source, destination, nowMs);
@@ -767,7 +770,7 @@ export class TcpLayer {
     const path = this.#replyPath(source, destination);
     if (path === undefined) return;
     this.traffic.add('tcp.syn-cookies-accepted');
-    const endpoint = new Ipv4Endpoint(
+    const endpoint = new TcpEndpointEnvironment<F>(
       this,
       path,
       packet.destinationPort,
@@ -790,9 +793,9 @@ export class TcpLayer {
   }
 
   /** The way back to a segment's sender from the address it was sent to; undefined (counted) without a route. */
-  #replyPath(source: number, destination: number): Ipv4Path | undefined {
+  #replyPath(source: F['address'], destination: F['address']): F['path'] | undefined {
     try {
-      return this.ip.path(source, destination);
+      return this.network.path(source, destination);
     } catch {
       this.drops.add('tcp.no-route');
       return undefined;
@@ -801,13 +804,13 @@ export class TcpLayer {
 
   /** Sends `segment` back to the sender of `packet`, for which no connection is kept. */
   #reply(
-    path: Ipv4Path,
+    path: F['path'],
     packet: TcpPacket,
-    source: number,
+    source: F['address'],
     segment: SegmentOut,
     nowMs: number,
   ): void {
-    const endpoint = new Ipv4Endpoint(
+    const endpoint = new TcpEndpointEnvironment<F>(
       this,
       path,
       packet.destinationPort,
@@ -818,7 +821,7 @@ export class TcpLayer {
   }
 
   /** RFC 9293 §3.10.7.1: the reset that answers a segment for no connection. */
-  #reset(packet: TcpPacket, source: number, destination: number, nowMs: number): void {
+  #reset(packet: TcpPacket, source: F['address'], destination: F['address'], nowMs: number): void {
     const path = this.#replyPath(source, destination);
     if (path === undefined) return;
     const segment = this.#control;

@@ -7,25 +7,15 @@ import type { TcpFlow } from './tcp-flow.ts';
 
 export class DirectTcpListener implements TcpListener {
   readonly local: TcpEndpoint;
-  /** 0 for every address. */
-  readonly address: number;
-  readonly port: number;
   /** Connections in SYN-RECEIVED for this listener. */
   halfOpen = 0;
   readonly #accepted: HandlerQueue<TcpFlow>;
-  readonly #unlisten: (listener: DirectTcpListener) => void;
+  readonly #unlisten: () => void;
   #closed = false;
 
-  constructor(
-    local: TcpEndpoint,
-    address: number,
-    port: number,
-    backlog: number,
-    unlisten: (listener: DirectTcpListener) => void,
-  ) {
+  /** `unlisten` removes the listener from the layers it listens on. */
+  constructor(local: TcpEndpoint, backlog: number, unlisten: () => void) {
     this.local = local;
-    this.address = address;
-    this.port = port;
     this.#accepted = new HandlerQueue(backlog);
     this.#unlisten = unlisten;
   }
@@ -51,7 +41,7 @@ export class DirectTcpListener implements TcpListener {
   async close(): Promise<void> {
     if (this.#closed) return;
     this.#closed = true;
-    this.#unlisten(this);
+    this.#unlisten();
     // Connections nobody took are reset, as Linux does when a listening socket closes.
     for (const flow of this.#accepted.clear()) flow.abort();
   }
