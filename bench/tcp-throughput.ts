@@ -25,6 +25,10 @@
 // allows. It is driven two ways: one timer then a macrotask for promise callbacks
 // (settleInVirtualTime, as the tests do), and every timer due at an instant then a macrotask.
 //
+// --ipv6 runs the same tests over IPv6 (fd00:86::/64 on the TAP link, fd00:86:1::/64 on the veth
+// pair; the sim row stays IPv4) and writes tcp-throughput-ipv6.json: its Oasis rows against
+// those of an IPv4 run give the IPv6/IPv4 ratio.
+//
 // --profile runs instead one forward and one reverse test against the service started with
 // `node --cpu-prof`, keeps the .cpuprofile files, and prints where the time went: the top
 // functions by self time (mapped to the sources through the bundle's source map) and the shares
@@ -62,11 +66,28 @@ import { median } from './stats.ts';
 import { formatProfileSummary, summariseProfile } from './tcp-throughput/cpu-profile.ts';
 import { measureSimFlow, type SimDriver, type SimFlowResult } from './tcp-throughput/sim-flow.ts';
 
-const TAP_KERNEL_ADDRESS = '10.86.0.1';
-const TAP_SERVICE_ADDRESS = '10.86.0.2';
-const VETH_CLIENT_ADDRESS = '10.86.1.1';
-const VETH_SERVER_ADDRESS = '10.86.1.2';
-const PREFIX_LENGTH = 24;
+/** The testbed's addresses in one family; `--ipv6` runs every test over IPv6. */
+interface Addresses {
+  readonly tapKernel: string;
+  readonly tapService: string;
+  readonly vethClient: string;
+  readonly vethServer: string;
+  readonly prefixLength: number;
+}
+const IPV4_ADDRESSES: Addresses = {
+  tapKernel: '10.86.0.1',
+  tapService: '10.86.0.2',
+  vethClient: '10.86.1.1',
+  vethServer: '10.86.1.2',
+  prefixLength: 24,
+};
+const IPV6_ADDRESSES: Addresses = {
+  tapKernel: 'fd00:86::1',
+  tapService: 'fd00:86::2',
+  vethClient: 'fd00:86:1::1',
+  vethServer: 'fd00:86:1::2',
+  prefixLength: 64,
+};
 const IPERF_PORT = 5201;
 /** One test per side and direction, before the first round. */
 const WARMUP_SECONDS = 2;
@@ -93,6 +114,8 @@ interface Settings {
   readonly seconds: number;
   readonly simMib: number;
   readonly profile: boolean;
+  readonly addresses: Addresses;
+  readonly ipv6: boolean;
 }
 
 type Child = ChildProcessByStdio<null, Readable, Readable>;
@@ -110,13 +133,14 @@ function settings(): Settings {
         seconds: { type: 'string', default: '5' },
         'sim-mib': { type: 'string', default: '128' },
         profile: { type: 'boolean', default: false },
+        ipv6: { type: 'boolean', default: false },
       },
       allowPositionals: false,
     }));
   } catch (error) {
     usageError(
       BENCH,
-      `${error instanceof Error ? error.message : String(error)}; options: --rounds N --seconds N --sim-mib N --profile`,
+      `${error instanceof Error ? error.message : String(error)}; options: --rounds N --seconds N --sim-mib N --profile --ipv6`,
     );
   }
   return {
@@ -124,6 +148,8 @@ function settings(): Settings {
     seconds: integerOption(BENCH, String(values['seconds']), '--seconds', 1, 3600),
     simMib: integerOption(BENCH, String(values['sim-mib']), '--sim-mib', 1, 65_536),
     profile: values['profile'] === true,
+    ipv6: values['ipv6'] === true,
+    addresses: values['ipv6'] === true ? IPV6_ADDRESSES : IPV4_ADDRESSES,
   };
 }
 
@@ -485,8 +511,11 @@ function machineShares(
   };
 }
 
-/** The namespace with the persistent TAP interface, the kernel's end at TAP_KERNEL_ADDRESS. */
-function setUpTapNamespace(testbed: Testbed, namespace: string, tapName: string): void {
+/**
+ * The namespace with the persistent TAP interface, the kernel's end at `a.tapKernel` (without
+ * duplicate address detection, so that an IPv6 address is usable at once).
+ */
+function setUpTapNamespace(testbed: Testbed, namespace: string, tapName: string, a: Addresses) {
   testbed.addNamespace(namespace);
   run('ip', ['-n', namespace, 'tuntap', 'add', 'dev', tapName, 'mode', 'tap']);
   run('ip', [
@@ -494,9 +523,10 @@ function setUpTapNamespace(testbed: Testbed, namespace: string, tapName: string)
     namespace,
     'addr',
     'add',
-    `${TAP_KERNEL_ADDRESS}/${PREFIX_LENGTH}`,
+    `${a.tapKernel}/${a.prefixLength}`,
     'dev',
     tapName,
+    'nodad',
   ]);
   run('ip', ['-n', namespace, 'link', 'set', tapName, 'up']);
 }
@@ -507,6 +537,7 @@ async function startOasisServer(
   bundle: string,
   namespace: string,
   tapName: string,
+  a: Addresses,
   profileDir?: string,
 ): Promise<Server> {
   const nodeOptions = profileDir === undefined ? [] : ['--cpu-prof', '--cpu-prof-dir', profileDir];
@@ -515,8 +546,10 @@ async function startOasisServer(
     bundle,
     '--tap',
     tapName,
+    // The stack has an IPv4 address either way; with --ipv6 the tests run over IPv6.
     '--ipv4',
-    `${TAP_SERVICE_ADDRESS}/${PREFIX_LENGTH}`,
+    `${IPV4_ADDRESSES.tapService}/${IPV4_ADDRESSES.prefixLength}`,
+    ...(a === IPV6_ADDRESSES ? ['--ipv6', `${a.tapService}/${a.prefixLength}`] : []),
     '--port',
     String(IPERF_PORT),
   ]);
@@ -529,6 +562,7 @@ async function startOasisServer(
 async function startPeerServer(
   testbed: Testbed,
   names: { client: string; server: string; clientLink: string; serverLink: string },
+  a: Addresses,
 ): Promise<Server> {
   testbed.addNamespace(names.client);
   testbed.addNamespace(names.server);
@@ -547,10 +581,19 @@ async function startPeerServer(
     names.server,
   ]);
   for (const [namespace, link, address] of [
-    [names.client, names.clientLink, VETH_CLIENT_ADDRESS],
-    [names.server, names.serverLink, VETH_SERVER_ADDRESS],
+    [names.client, names.clientLink, a.vethClient],
+    [names.server, names.serverLink, a.vethServer],
   ] as const) {
-    run('ip', ['-n', namespace, 'addr', 'add', `${address}/${PREFIX_LENGTH}`, 'dev', link]);
+    run('ip', [
+      '-n',
+      namespace,
+      'addr',
+      'add',
+      `${address}/${a.prefixLength}`,
+      'dev',
+      link,
+      'nodad',
+    ]);
     run('ip', ['-n', namespace, 'link', 'set', link, 'up']);
   }
   const child = testbed.spawnIn(names.server, 'iperf3', [
@@ -654,25 +697,30 @@ async function measure(testbed: Testbed, config: Settings): Promise<void> {
   const n = names();
   const loadBefore = loadavg();
   const { bundle, bytes: bundleBytes } = await buildBundle(testbed.dir);
-  setUpTapNamespace(testbed, n.tapNamespace, n.tapName);
-  const oasisServer = await startOasisServer(testbed, bundle, n.tapNamespace, n.tapName);
-  const peerServer = await startPeerServer(testbed, {
-    client: n.peerClientNamespace,
-    server: n.peerServerNamespace,
-    clientLink: n.peerClientLink,
-    serverLink: n.peerServerLink,
-  });
+  const a = config.addresses;
+  setUpTapNamespace(testbed, n.tapNamespace, n.tapName, a);
+  const oasisServer = await startOasisServer(testbed, bundle, n.tapNamespace, n.tapName, a);
+  const peerServer = await startPeerServer(
+    testbed,
+    {
+      client: n.peerClientNamespace,
+      server: n.peerServerNamespace,
+      clientLink: n.peerClientLink,
+      serverLink: n.peerServerLink,
+    },
+    a,
+  );
   const oasis: Side = {
     label: 'Oasis',
     clientNamespace: n.tapNamespace,
-    target: TAP_SERVICE_ADDRESS,
+    target: a.tapService,
     server: oasisServer,
     testEnd: OASIS_TEST_END,
   };
   const peer: Side = {
     label: 'Linux',
     clientNamespace: n.peerClientNamespace,
-    target: VETH_SERVER_ADDRESS,
+    target: a.vethServer,
     server: peerServer,
     testEnd: PEER_TEST_END,
   };
@@ -813,6 +861,7 @@ async function measure(testbed: Testbed, config: Settings): Promise<void> {
   mkdirSync(resultsDir, { recursive: true });
   const report = {
     benchmark: 'tcp-throughput',
+    family: config.ipv6 ? 'IPv6' : 'IPv4',
     date: new Date().toISOString(),
     ...machine(),
     loadAverage: { before: loadBefore, after: loadAfter, afterEachRound: loads },
@@ -821,8 +870,8 @@ async function measure(testbed: Testbed, config: Settings): Promise<void> {
     warmupSeconds: WARMUP_SECONDS,
     unit: 'bits per second received (iperf3 end.sum_received.bits_per_second)',
     aimBitsPerSecond: AIM_BITS_PER_SECOND,
-    oasisPath: `iperf3 -c (${n.tapNamespace}, ${TAP_KERNEL_ADDRESS}) -> kernel TCP -> TAP ${n.tapName} -> Oasis direct stack (${TAP_SERVICE_ADDRESS}), unikernels/iperf tap bundle`,
-    peerPath: `iperf3 -c (${n.peerClientNamespace}, ${VETH_CLIENT_ADDRESS}) -> kernel TCP -> veth -> kernel TCP -> iperf3 -s (${n.peerServerNamespace}, ${VETH_SERVER_ADDRESS})`,
+    oasisPath: `iperf3 -c (${n.tapNamespace}, ${a.tapKernel}) -> kernel TCP -> TAP ${n.tapName} -> Oasis direct stack (${a.tapService}), unikernels/iperf tap bundle`,
+    peerPath: `iperf3 -c (${n.peerClientNamespace}, ${a.vethClient}) -> kernel TCP -> veth -> kernel TCP -> iperf3 -s (${n.peerServerNamespace}, ${a.vethServer})`,
     bundleBytes,
     directions,
     warmup,
@@ -834,7 +883,8 @@ async function measure(testbed: Testbed, config: Settings): Promise<void> {
       drivers: sim,
     },
   };
-  writeFileSync(new URL('tcp-throughput.json', resultsDir), `${JSON.stringify(report, null, 2)}\n`);
+  const resultFile = config.ipv6 ? 'tcp-throughput-ipv6.json' : 'tcp-throughput.json';
+  writeFileSync(new URL(resultFile, resultsDir), `${JSON.stringify(report, null, 2)}\n`);
 }
 
 /** --profile: one forward and one reverse test against a profiled service, then the summary. */
@@ -843,16 +893,17 @@ async function profile(testbed: Testbed, config: Settings): Promise<void> {
   // The bundle and its source map stay with the profiles, to summarise them again later.
   const keep = mkdtempSync(join(tmpdir(), 'oasis-tcp-throughput-profile-'));
   const { bundle } = await buildBundle(keep);
-  setUpTapNamespace(testbed, n.tapNamespace, n.tapName);
+  const a = config.addresses;
+  setUpTapNamespace(testbed, n.tapNamespace, n.tapName, a);
   const loadBefore = loadavg();
   for (const direction of DIRECTIONS) {
     const dir = join(keep, direction);
     mkdirSync(dir);
-    const server = await startOasisServer(testbed, bundle, n.tapNamespace, n.tapName, dir);
+    const server = await startOasisServer(testbed, bundle, n.tapNamespace, n.tapName, a, dir);
     const side: Side = {
       label: 'Oasis (profiled)',
       clientNamespace: n.tapNamespace,
-      target: TAP_SERVICE_ADDRESS,
+      target: a.tapService,
       server,
       testEnd: OASIS_TEST_END,
     };

@@ -1,7 +1,9 @@
 // @oasis/net: Oasis' own network stack over NetDevices (the TAP device, the simulator's NICs).
 // Per interface: Ethernet, ARP with a bounded cache and RFC 5227 address conflict detection;
-// IPv4 with static routes, fragmentation to the MTU and bounded reassembly; ICMP echo and
-// rate-limited errors; UDP sockets behind the runtime's UdpStack contract. Malformed input never
+// IPv4 with static routes, fragmentation to the MTU and bounded reassembly; optionally IPv6
+// (RFC 8200) with Neighbor Discovery, SLAAC and duplicate address detection, MLDv2 reports,
+// path MTU and fragments; ICMP and ICMPv6 echo and rate-limited errors; UDP and TCP over both
+// families behind the runtime's UdpStack and TcpStack contracts. Malformed input never
 // throws: it is dropped and counted by reason (`drops()`). The protocol parts are state machines
 // that take `now` and say when to poll next, so the same code runs on real and virtual time.
 // Platform-neutral.

@@ -53,7 +53,11 @@ export interface Flow {
 export type FlowHandler = (flow: Flow) => void;
 
 export interface TcpListenOptions {
-  /** A local address of the stack, or '0.0.0.0' (the default) for every address. */
+  /**
+   * A local address of the stack; '0.0.0.0' for every IPv4 address, '::' for every address of
+   * both families. Absent: every address the stack has (both families on the direct stack; the
+   * host stack takes '0.0.0.0').
+   */
   readonly address?: string;
   /** 1-65535, or 0 for an ephemeral port. */
   readonly port: number;

@@ -8,7 +8,11 @@ export interface UdpEndpoint {
 }
 
 export interface UdpBindOptions {
-  /** A local address of the stack, or '0.0.0.0' (the default) for every address. */
+  /**
+   * A local address of the stack; '0.0.0.0' for every IPv4 address, '::' for every address of
+   * both families. Absent: every address the stack has (both families on the direct stack; the
+   * host stack takes '0.0.0.0').
+   */
   readonly address?: string;
   /** 1-65535, or 0 / absent for an ephemeral port (RFC 6335 §6: 49152-65535). */
   readonly port?: number;
