@@ -2,7 +2,7 @@
 // messages about datagrams it could not deliver, counts the errors it receives, and pings (the
 // client side of echo).
 
-import { type Counters, OasisError, type Sleep, TimeoutError, type Timer } from '@oasis/core';
+import { type Counters, OasisError, type Sleep } from '@oasis/core';
 import {
   emitIcmpv4,
   formatIpv4Address,
@@ -21,25 +21,8 @@ import {
   parseIcmpv4,
 } from '@oasis/wire';
 import type { Ipv4Delivery, Ipv4Layer } from './ipv4-layer.ts';
+import { type PingOptions, type PingReply, PingTracker } from './ping-tracker.ts';
 import { TokenBucket } from './token-bucket.ts';
-
-export interface PingOptions {
-  /** Echo data bytes after the 8-byte ICMP header: 56 by default, like ping(8). */
-  readonly dataLength?: number;
-  readonly timeoutMs?: number;
-  readonly ttl?: number;
-  /** Set DF: a request longer than the MTU then fails with EMSGSIZE instead of fragmenting. */
-  readonly dontFragment?: boolean;
-}
-
-export interface PingReply {
-  readonly from: string;
-  readonly sequence: number;
-  readonly rttMs: number;
-  /** The reply's ICMP length (header and data), as ping(8) prints it. */
-  readonly bytes: number;
-  readonly ttl: number;
-}
 
 /** An ICMP error about a datagram we sent, for its transport; `quoted` is borrowed. */
 export interface Icmpv4ErrorReport {
@@ -64,37 +47,22 @@ export interface Icmpv4LayerOptions {
   readonly identifier: number;
 }
 
-interface PendingPing {
-  readonly sentAtMs: number;
-  readonly dataLength: number;
-  readonly resolve: (reply: PingReply) => void;
-  readonly reject: (error: Error) => void;
-  readonly timer: Timer;
-}
-
-const DEFAULT_PING_DATA_LENGTH = 56;
-const DEFAULT_PING_TIMEOUT_MS = 1000;
-
 export class Icmpv4Layer {
   readonly #ip: Ipv4Layer;
-  readonly #sleep: Sleep;
   readonly #nowMs: () => number;
   readonly #drops: Counters;
   readonly #traffic: Counters;
   readonly #errorBucket: TokenBucket;
-  readonly #identifier: number;
-  readonly #pings = new Map<number, PendingPing>();
+  readonly #pings: PingTracker;
   readonly #errorHandlers = new Map<number, Icmpv4ErrorHandler>();
-  #sequence = 0;
 
   constructor(options: Icmpv4LayerOptions) {
     this.#ip = options.ip;
-    this.#sleep = options.sleep;
     this.#nowMs = options.nowMs;
     this.#drops = options.drops;
     this.#traffic = options.traffic;
     this.#errorBucket = new TokenBucket(options.errorRate, options.nowMs());
-    this.#identifier = options.identifier;
+    this.#pings = new PingTracker(options.sleep, options.identifier);
     options.ip.register(IP_PROTOCOL_ICMP, (delivery, nowMs) => this.#input(delivery, nowMs));
   }
 
@@ -227,36 +195,21 @@ export class Icmpv4Layer {
 
   /** Sends an echo request and waits for the reply (RFC 792). */
   ping(destination: number, options: PingOptions = {}): Promise<PingReply> {
-    const dataLength = options.dataLength ?? DEFAULT_PING_DATA_LENGTH;
-    const timeoutMs = options.timeoutMs ?? DEFAULT_PING_TIMEOUT_MS;
-    if (!(Number.isInteger(dataLength) && dataLength >= 0 && dataLength <= 65507 - 8)) {
-      throw new RangeError(`ping data length is 0-65499 bytes, got ${dataLength}`);
-    }
-    this.#sequence = (this.#sequence + 1) & 0xffff;
-    const sequence = this.#sequence;
-    const data = new Uint8Array(dataLength);
-    // The pattern ping(8) uses: byte i holds i, so a reply that changed the data shows.
-    for (let i = 0; i < dataLength; i++) data[i] = i & 0xff;
     const nowMs = this.#nowMs();
-    const request: Icmpv4EchoRepr = {
-      kind: 'echo-request',
-      checksum: 'compute',
-      identifier: this.#identifier,
-      sequence,
-      data,
-    };
-    return new Promise<PingReply>((resolve, reject) => {
-      const timer = this.#sleep.setTimer(nowMs + timeoutMs, () => {
-        this.#pings.delete(sequence);
-        reject(
-          new TimeoutError(
-            `no echo reply from ${formatIpv4Address(destination)} within ${timeoutMs} ms`,
-          ),
-        );
-      });
-      this.#pings.get(sequence)?.timer.cancel();
-      this.#pings.set(sequence, { sentAtMs: nowMs, dataLength, resolve, reject, timer });
-      try {
+    // 65535 − 20 (IP) − 8 (ICMP).
+    return this.#pings.start(
+      formatIpv4Address(destination),
+      options,
+      65507 - 8,
+      nowMs,
+      (sequence, data) => {
+        const request: Icmpv4EchoRepr = {
+          kind: 'echo-request',
+          checksum: 'compute',
+          identifier: this.#pings.identifier,
+          sequence,
+          data,
+        };
         this.#send(
           request,
           undefined,
@@ -266,39 +219,22 @@ export class Icmpv4Layer {
           options.ttl,
         );
         this.#traffic.add('icmpv4.echo-requests-sent');
-      } catch (error) {
-        timer.cancel();
-        this.#pings.delete(sequence);
-        reject(error);
-      }
-    });
+      },
+    );
   }
 
   #pong(reply: Icmpv4EchoRepr, from: number, ttl: number, nowMs: number): void {
-    const pending =
-      reply.identifier === this.#identifier ? this.#pings.get(reply.sequence) : undefined;
-    if (pending === undefined || reply.data.length !== pending.dataLength) {
+    const { identifier, sequence, data } = reply;
+    if (
+      !this.#pings.answer(identifier, sequence, data.length, formatIpv4Address(from), ttl, nowMs)
+    ) {
       this.#drops.add('icmpv4.unexpected-echo-reply');
-      return;
     }
-    this.#pings.delete(reply.sequence);
-    pending.timer.cancel();
-    pending.resolve({
-      from: formatIpv4Address(from),
-      sequence: reply.sequence,
-      rttMs: nowMs - pending.sentAtMs,
-      bytes: 8 + reply.data.length,
-      ttl,
-    });
   }
 
   /** Rejects the pings still waiting: the stack is closing. */
   close(error: Error): void {
-    for (const pending of this.#pings.values()) {
-      pending.timer.cancel();
-      pending.reject(error);
-    }
-    this.#pings.clear();
+    this.#pings.close(error);
   }
 }
 

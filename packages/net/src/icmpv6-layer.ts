@@ -3,7 +3,7 @@
 // Too Big lowers the path MTU first, RFC 8201 §4), pings, and passes Neighbor Discovery
 // (RFC 4861) and MLD queries (RFC 3810) to the interface they came in on.
 
-import { type Counters, OasisError, type Sleep, TimeoutError, type Timer } from '@oasis/core';
+import { type Counters, OasisError, type Sleep } from '@oasis/core';
 import {
   emitIcmpv6,
   formatIpv6Address,
@@ -27,9 +27,9 @@ import {
   parseMldQuery,
   parseNdp,
 } from '@oasis/wire';
-import type { PingOptions, PingReply } from './icmpv4-layer.ts';
 import type { QuotedTransportError, TransportError } from './ip-network.ts';
 import type { Ipv6Delivery, Ipv6Layer } from './ipv6-layer.ts';
+import { type PingOptions, type PingReply, PingTracker } from './ping-tracker.ts';
 import { TokenBucket } from './token-bucket.ts';
 
 export interface Icmpv6LayerOptions {
@@ -45,39 +45,25 @@ export interface Icmpv6LayerOptions {
 
 type QuotedErrorHandler = (error: QuotedTransportError<Uint8Array>, nowMs: number) => void;
 
-interface PendingPing {
-  readonly sentAtMs: number;
-  readonly dataLength: number;
-  readonly resolve: (reply: PingReply) => void;
-  readonly reject: (error: Error) => void;
-  readonly timer: Timer;
-}
-
-const DEFAULT_PING_DATA_LENGTH = 56;
-const DEFAULT_PING_TIMEOUT_MS = 1000;
 /** RFC 4861 §6.1, §7.1: Neighbor Discovery is accepted with hop limit 255 only. */
 const NDP_HOP_LIMIT = 255;
 
 export class Icmpv6Layer {
   readonly #ip: Ipv6Layer;
-  readonly #sleep: Sleep;
   readonly #nowMs: () => number;
   readonly #drops: Counters;
   readonly #traffic: Counters;
   readonly #errorBucket: TokenBucket;
-  readonly #identifier: number;
-  readonly #pings = new Map<number, PendingPing>();
+  readonly #pings: PingTracker;
   readonly #errorHandlers = new Map<number, QuotedErrorHandler>();
-  #sequence = 0;
 
   constructor(options: Icmpv6LayerOptions) {
     this.#ip = options.ip;
-    this.#sleep = options.sleep;
     this.#nowMs = options.nowMs;
     this.#drops = options.drops;
     this.#traffic = options.traffic;
     this.#errorBucket = new TokenBucket(options.errorRate, options.nowMs());
-    this.#identifier = options.identifier;
+    this.#pings = new PingTracker(options.sleep, options.identifier);
     options.ip.register(IP_PROTOCOL_ICMPV6, (delivery, nowMs) => this.#input(delivery, nowMs));
   }
 
@@ -265,35 +251,21 @@ export class Icmpv6Layer {
 
   /** Sends an echo request and waits for the reply (RFC 4443 §4.1). */
   ping(destination: Uint8Array, options: PingOptions = {}): Promise<PingReply> {
-    const dataLength = options.dataLength ?? DEFAULT_PING_DATA_LENGTH;
-    const timeoutMs = options.timeoutMs ?? DEFAULT_PING_TIMEOUT_MS;
-    if (!(Number.isInteger(dataLength) && dataLength >= 0 && dataLength <= 0xffff - 8)) {
-      throw new RangeError(`ping data length is 0-65527 bytes, got ${dataLength}`);
-    }
-    this.#sequence = (this.#sequence + 1) & 0xffff;
-    const sequence = this.#sequence;
-    const data = new Uint8Array(dataLength);
-    for (let i = 0; i < dataLength; i++) data[i] = i & 0xff;
     const nowMs = this.#nowMs();
-    const request: Icmpv6EchoRepr = {
-      kind: 'echo-request',
-      checksum: 'compute',
-      identifier: this.#identifier,
-      sequence,
-      data,
-    };
-    return new Promise<PingReply>((resolve, reject) => {
-      const timer = this.#sleep.setTimer(nowMs + timeoutMs, () => {
-        this.#pings.delete(sequence);
-        reject(
-          new TimeoutError(
-            `no echo reply from ${formatIpv6Address(destination)} within ${timeoutMs} ms`,
-          ),
-        );
-      });
-      this.#pings.get(sequence)?.timer.cancel();
-      this.#pings.set(sequence, { sentAtMs: nowMs, dataLength, resolve, reject, timer });
-      try {
+    // 65535 (the payload length) − 8 (ICMPv6).
+    return this.#pings.start(
+      formatIpv6Address(destination),
+      options,
+      0xffff - 8,
+      nowMs,
+      (sequence, data) => {
+        const request: Icmpv6EchoRepr = {
+          kind: 'echo-request',
+          checksum: 'compute',
+          identifier: this.#pings.identifier,
+          sequence,
+          data,
+        };
         this.#send(
           request,
           undefined,
@@ -303,39 +275,29 @@ export class Icmpv6Layer {
           options.ttl,
         );
         this.#traffic.add('icmpv6.echo-requests-sent');
-      } catch (error) {
-        timer.cancel();
-        this.#pings.delete(sequence);
-        reject(error);
-      }
-    });
+      },
+    );
   }
 
   #pong(reply: Icmpv6EchoRepr, from: Uint8Array, hopLimit: number, nowMs: number): void {
-    const pending =
-      reply.identifier === this.#identifier ? this.#pings.get(reply.sequence) : undefined;
-    if (pending === undefined || reply.data.length !== pending.dataLength) {
+    const { identifier, sequence, data } = reply;
+    if (
+      !this.#pings.answer(
+        identifier,
+        sequence,
+        data.length,
+        formatIpv6Address(from),
+        hopLimit,
+        nowMs,
+      )
+    ) {
       this.#drops.add('icmpv6.unexpected-echo-reply');
-      return;
     }
-    this.#pings.delete(reply.sequence);
-    pending.timer.cancel();
-    pending.resolve({
-      from: formatIpv6Address(from),
-      sequence: reply.sequence,
-      rttMs: nowMs - pending.sentAtMs,
-      bytes: 8 + reply.data.length,
-      ttl: hopLimit,
-    });
   }
 
   /** Rejects the pings still waiting: the stack is closing. */
   close(error: Error): void {
-    for (const pending of this.#pings.values()) {
-      pending.timer.cancel();
-      pending.reject(error);
-    }
-    this.#pings.clear();
+    this.#pings.close(error);
   }
 }
 

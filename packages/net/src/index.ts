@@ -20,7 +20,6 @@ export {
   type ArpEntrySnapshot,
   type ArpEntryState,
 } from './arp-cache.ts';
-export type { PingOptions, PingReply } from './icmpv4-layer.ts';
 export type { ReassemblyLimits } from './ipv4-reassembly.ts';
 export type { Ipv4Route } from './ipv4-route-table.ts';
 export {
@@ -31,3 +30,4 @@ export {
   type NetStackOptions,
   type StaticRouteConfig,
 } from './net-stack.ts';
+export type { PingOptions, PingReply } from './ping-tracker.ts';

@@ -46,7 +46,7 @@ import {
   parseIpv6Cidr,
 } from '@oasis/wire';
 import type { ArpCacheOptions, ArpEntrySnapshot } from './arp-cache.ts';
-import { Icmpv4Layer, type PingOptions, type PingReply } from './icmpv4-layer.ts';
+import { Icmpv4Layer } from './icmpv4-layer.ts';
 import { Icmpv6Layer } from './icmpv6-layer.ts';
 import { parseIpText, parseIpv4Text } from './ip-address-text.ts';
 import { Ipv4Forwarder } from './ipv4-forwarder.ts';
@@ -59,6 +59,7 @@ import { Ipv6Interface, type Ipv6InterfaceConfig } from './ipv6-interface.ts';
 import { Ipv6Layer } from './ipv6-layer.ts';
 import { type Ipv6Family, Ipv6Network } from './ipv6-network.ts';
 import type { NdpCacheOptions } from './ndp-cache.ts';
+import type { PingOptions, PingReply } from './ping-tracker.ts';
 import { TCP_DEFAULTS, type TcpConfig } from './tcp/tcp-config.ts';
 import { TcpLayer } from './tcp/tcp-layer.ts';
 import { DirectTcpStack } from './tcp/tcp-stack.ts';
