@@ -104,6 +104,8 @@ export interface IpNetwork<F extends IpFamilyTypes> {
   isGroup(address: F['address']): boolean;
   /** An IPv4 broadcast address (limited, or directed to one of our subnets); IPv6 has none. */
   isBroadcast(address: F['address']): boolean;
+  /** Whether two addresses are the same; allocates nothing. */
+  equals(a: F['address'], b: F['address']): boolean;
   /** A Map key for an address and port, cheap to build per segment. */
   key(address: F['address'], port: number): number | string;
   /** Writes the words of a connection identity into `words` for keyed hashing; returns how many. */

@@ -73,6 +73,10 @@ export class Ipv4Network implements IpNetwork<Ipv4Family> {
     return this.#ip.isBroadcast(address) || isIpv4Multicast(address);
   }
 
+  equals(a: number, b: number): boolean {
+    return a === b;
+  }
+
   key(address: number, port: number): number {
     return address * 0x10000 + port;
   }

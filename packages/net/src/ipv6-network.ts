@@ -9,6 +9,7 @@ import {
   IPV6_MIN_MTU,
   IPV6_UNSPECIFIED,
   icmpv6DestinationUnreachable,
+  ipv6Equal,
   ipv6Key,
   ipv6PseudoHeaderSum,
   isIpv6Multicast,
@@ -64,6 +65,10 @@ export class Ipv6Network implements IpNetwork<Ipv6Family> {
 
   isBroadcast(): boolean {
     return false;
+  }
+
+  equals(a: Uint8Array, b: Uint8Array): boolean {
+    return ipv6Equal(a, b);
   }
 
   key(address: Uint8Array, port: number): string {

@@ -2,6 +2,19 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import type { UdpEndpoint } from '@oasis/runtime';
 import { SimNetwork } from '@oasis/sim';
+import {
+  ETHERNET_HEADER_LENGTH,
+  ETHERTYPE_IPV6,
+  emitIcmpv6,
+  IP_PROTOCOL_ICMPV6,
+  IP_PROTOCOL_UDP,
+  icmpv6Length,
+  icmpv6PacketTooBig,
+  ipv6PseudoHeaderSum,
+  parseIpv6Address,
+  writeEthernetHeader,
+  writeIpv6Header,
+} from '@oasis/wire';
 import { addHost, runUntil } from './sim-hosts.ts';
 
 /** Two dual-stack hosts on one switch: static global addresses, link-local ones from the MAC. */
@@ -14,7 +27,7 @@ function lan(seed = 1) {
   const b = addHost(network, lanSwitch, 'b', '10.0.0.2/24', {
     ipv6: { addresses: ['fd00::2/64'] },
   });
-  return { network, a, b };
+  return { network, lanSwitch, a, b };
 }
 
 describe('IPv6 on the direct stack (simulated LAN)', () => {
@@ -48,6 +61,43 @@ describe('IPv6 on the direct stack (simulated LAN)', () => {
     assert.equal(a.stack.counters()['ipv6.fragments-sent'], 3);
     assert.equal(b.stack.counters()['ipv6.reassembled'], 1);
     assert.equal(a.stack.counters()['ipv6.reassembled'], 1);
+  });
+
+  it('lowers the path MTU on Packet Too Big and fragments to it (RFC 8201)', async () => {
+    const { network, lanSwitch, a, b } = lan();
+    const router = network.addNic('router');
+    network.connect(router, lanSwitch);
+    await runUntil(network, Promise.all([a.stack.ready, b.stack.ready]));
+    const server = await b.stack.udp.bind({ port: 9 });
+    const sizes: number[] = [];
+    server.onMessage((data) => sizes.push(data.length));
+    const client = await a.stack.udp.bind();
+    client.send(new Uint8Array(1400), { address: 'fd00::2', port: 9 });
+    network.run(100);
+    assert.equal(a.stack.counters()['ipv6.fragments-sent'], undefined);
+    // A router on the path says the next link takes 1280 bytes, quoting a's datagram.
+    const address = (text: string) => (parseIpv6Address(text) as { value: Uint8Array }).value;
+    const quoted = new Uint8Array(48);
+    writeIpv6Header(quoted, address('fd00::1'), address('fd00::2'), IP_PROTOCOL_UDP, 64, 1408);
+    const message = icmpv6PacketTooBig(1280, quoted);
+    const length = icmpv6Length(message);
+    const frame = new Uint8Array(ETHERNET_HEADER_LENGTH + 40 + length);
+    writeEthernetHeader(frame, a.nic.mac, router.mac, ETHERTYPE_IPV6);
+    const ip = frame.subarray(ETHERNET_HEADER_LENGTH);
+    const source = address('fd00::9');
+    writeIpv6Header(ip, source, address('fd00::1'), IP_PROTOCOL_ICMPV6, 64, length);
+    emitIcmpv6(
+      message,
+      ip.subarray(40),
+      ipv6PseudoHeaderSum(source, address('fd00::1'), IP_PROTOCOL_ICMPV6, length),
+    );
+    router.send([{ data: frame }]);
+    network.run(10);
+    assert.equal(a.stack.counters()['ipv6.path-mtu-lowered'], 1);
+    client.send(new Uint8Array(1400), { address: 'fd00::2', port: 9 });
+    network.run(100);
+    assert.equal(a.stack.counters()['ipv6.fragments-sent'], 2);
+    assert.deepEqual(sizes, [1400, 1400]);
   });
 
   it('carries UDP both ways on one dual-stack socket', async () => {

@@ -552,7 +552,7 @@ export class TcpLayer<F extends IpFamilyTypes> {
     if (
       connection === undefined ||
       endpoint === undefined ||
-      this.network.key(endpoint.localAddress, 0) !== this.network.key(quoted.source, 0)
+      !this.network.equals(endpoint.localAddress, quoted.source)
     ) {
       this.drops.add('tcp.icmp-no-connection');
       return;
@@ -619,12 +619,7 @@ export class TcpLayer<F extends IpFamilyTypes> {
   /** Whether `connection` is the one at our `address` (the table is keyed by the remote end). */
   #isLocalEnd(connection: TcpConnection, address: F['address']): boolean {
     const endpoint = this.#endpoints.get(connection);
-    if (endpoint === undefined) return false;
-    // IPv4 addresses compare as numbers; IPv6 ones by their keys.
-    return (
-      endpoint.localAddress === address ||
-      this.network.key(endpoint.localAddress, 0) === this.network.key(address, 0)
-    );
+    return endpoint !== undefined && this.network.equals(endpoint.localAddress, address);
   }
 
   /** A segment for no connection: LISTEN (RFC 9293 §3.10.7.2) or CLOSED (§3.10.7.1). */
