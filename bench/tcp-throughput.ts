@@ -549,7 +549,10 @@ async function startOasisServer(
     // The stack has an IPv4 address either way; with --ipv6 the tests run over IPv6.
     '--ipv4',
     `${IPV4_ADDRESSES.tapService}/${IPV4_ADDRESSES.prefixLength}`,
-    ...(a === IPV6_ADDRESSES ? ['--ipv6', `${a.tapService}/${a.prefixLength}`] : []),
+    // The service listens on 0.0.0.0 unless told '::' (both families).
+    ...(a === IPV6_ADDRESSES
+      ? ['--ipv6', `${a.tapService}/${a.prefixLength}`, '--address', '::']
+      : []),
     '--port',
     String(IPERF_PORT),
   ]);
