@@ -43,6 +43,7 @@ import {
   type MldRecord,
   solicitedNodeAddress,
 } from '@oasis/wire';
+import { earliestDeadline } from './deadline.ts';
 import { MulticastListener } from './ipv6-multicast-listener.ts';
 import {
   lifetimeMs,
@@ -247,12 +248,12 @@ export class Ipv6HostConfig {
     let atMs = this.#queuedAtMs;
     if (this.#disabled) return atMs;
     for (const entry of this.#addresses) {
-      if (entry.dadDueMs !== undefined) atMs = earliest(atMs, entry.dadDueMs);
-      if (entry.state === 'preferred') atMs = earliest(atMs, entry.preferredUntilMs);
-      atMs = earliest(atMs, entry.validUntilMs);
+      if (entry.dadDueMs !== undefined) atMs = earliestDeadline(atMs, entry.dadDueMs);
+      if (entry.state === 'preferred') atMs = earliestDeadline(atMs, entry.preferredUntilMs);
+      atMs = earliestDeadline(atMs, entry.validUntilMs);
     }
-    atMs = earliest(atMs, this.#listener.pollAt());
-    return earliest(atMs, this.#routers.pollAt());
+    atMs = earliestDeadline(atMs, this.#listener.pollAt());
+    return earliestDeadline(atMs, this.#routers.pollAt());
   }
 
   /** Every address with its state, for status output. */
@@ -603,18 +604,13 @@ export class Ipv6HostConfig {
 
   #enqueue(action: Ipv6ConfigAction, nowMs: number): void {
     this.#queued.push(action);
-    this.#queuedAtMs = earliest(this.#queuedAtMs, nowMs);
+    this.#queuedAtMs = earliestDeadline(this.#queuedAtMs, nowMs);
   }
 
   #find(address: Uint8Array): AddressEntry | undefined {
     for (const entry of this.#addresses) if (bytesEqual(entry.address, address)) return entry;
     return undefined;
   }
-}
-
-function earliest(a: number | undefined, b: number | undefined): number | undefined {
-  if (b === undefined || !Number.isFinite(b)) return a;
-  return a === undefined ? b : Math.min(a, b);
 }
 
 function validate(options: Ipv6HostConfigOptions): void {

@@ -32,6 +32,7 @@ import {
   writeEthernetHeader,
   writeIpv6Header,
 } from '@oasis/wire';
+import { earliestDeadline } from './deadline.ts';
 import type { FrameOutput } from './frame-output.ts';
 import { type Ipv6ConfigAction, Ipv6HostConfig } from './ipv6-host-config.ts';
 import {
@@ -499,11 +500,7 @@ export class Ipv6Interface {
   }
 
   pollAt(): number | undefined {
-    const cache = this.neighbours.pollAt();
-    const config = this.config.pollAt();
-    if (cache === undefined) return config;
-    if (config === undefined) return cache;
-    return Math.min(cache, config);
+    return earliestDeadline(this.neighbours.pollAt(), this.config.pollAt());
   }
 }
 

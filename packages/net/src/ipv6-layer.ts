@@ -8,6 +8,8 @@ import type { FrameOffload } from '@oasis/runtime';
 import {
   ETHERNET_HEADER_LENGTH,
   formatIpv6Address,
+  ICMPV6_PARAMETER_UNRECOGNIZED_NEXT_HEADER,
+  IP_PROTOCOL_ICMPV6,
   IP_PROTOCOL_IPV6_FRAGMENT,
   IP_PROTOCOL_IPV6_NO_NEXT,
   IPV6_HEADER_LENGTH,
@@ -69,6 +71,8 @@ export class Ipv6Layer {
   readonly pathMtu = new Ipv6PathMtuCache();
   readonly #upper = new Map<number, Ipv6Input>();
   readonly #chain = new Ipv6HeaderChain();
+  /** The Parameter Problem for an unrecognised next header, reused. */
+  readonly #problem: Ipv6ParameterProblem = { code: 0, pointer: 0, evenIfMulticast: false };
   readonly #reassembler: Ipv6Reassembler;
   readonly #options: Ipv6LayerOptions;
   readonly #drops: Counters;
@@ -188,20 +192,19 @@ export class Ipv6Layer {
       if (!multicast) {
         // RFC 8200 §4: an unrecognised Next Header is answered with a Parameter Problem, code 1,
         // pointing at the field that named it.
-        this.#problem.code = 1;
+        this.#problem.code = ICMPV6_PARAMETER_UNRECOGNIZED_NEXT_HEADER;
         this.#problem.pointer = chain.protocolPointer;
         this.#options.parameterProblem(this.#problem, delivery, nowMs);
       }
       return;
     }
-    if (tentative && chain.protocol !== 58) {
+    // The ICMPv6 layer lets Neighbor Discovery through to a tentative address; nothing else.
+    if (tentative && chain.protocol !== IP_PROTOCOL_ICMPV6) {
       this.#drops.add('ipv6.tentative-destination');
       return;
     }
     upper(delivery, nowMs);
   }
-
-  readonly #problem: Ipv6ParameterProblem = { code: 0, pointer: 0, evenIfMulticast: false };
 
   /**
    * The path to `destination`, from `source` when given. Link-local and multicast destinations

@@ -19,6 +19,7 @@ import {
   MLD_MODE_IS_EXCLUDE,
   type MldRecord,
 } from '@oasis/wire';
+import { earliestDeadline } from './deadline.ts';
 
 /** Robustness Variable (RFC 3810 §9.1): each State Change Report is sent this many times. */
 export const MLD_ROBUSTNESS = 2;
@@ -152,8 +153,8 @@ export class MulticastListener {
   pollAt(): number | undefined {
     let atMs = this.#generalQueryDueMs;
     for (const entry of this.#groups) {
-      if (entry.change !== undefined) atMs = earliest(atMs, entry.changeDueMs);
-      if (entry.queryDueMs !== undefined) atMs = earliest(atMs, entry.queryDueMs);
+      if (entry.change !== undefined) atMs = earliestDeadline(atMs, entry.changeDueMs);
+      if (entry.queryDueMs !== undefined) atMs = earliestDeadline(atMs, entry.queryDueMs);
     }
     return atMs;
   }
@@ -242,8 +243,4 @@ function requireMulticast(group: Uint8Array): void {
   if (group.length !== 16 || !isIpv6Multicast(group)) {
     throw new RangeError('a multicast group is a 16-byte IPv6 address in ff00::/8');
   }
-}
-
-function earliest(a: number | undefined, b: number): number {
-  return a === undefined ? b : Math.min(a, b);
 }

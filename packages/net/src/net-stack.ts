@@ -46,9 +46,11 @@ import {
   parseIpv6Cidr,
 } from '@oasis/wire';
 import type { ArpCacheOptions, ArpEntrySnapshot } from './arp-cache.ts';
+import { earliestDeadline } from './deadline.ts';
 import { Icmpv4Layer } from './icmpv4-layer.ts';
 import { Icmpv6Layer } from './icmpv6-layer.ts';
 import { parseIpText, parseIpv4Text } from './ip-address-text.ts';
+import type { IpFamilyTypes, IpNetwork } from './ip-network.ts';
 import { Ipv4Forwarder } from './ipv4-forwarder.ts';
 import { Ipv4Interface } from './ipv4-interface.ts';
 import { Ipv4Layer } from './ipv4-layer.ts';
@@ -324,55 +326,40 @@ export class NetStack implements Stack {
       this.#icmpv6 = icmpv6;
       ipv6Network = new Ipv6Network(ipv6, icmpv6);
     }
-    this.#udpLayer = new UdpLayer({
-      network: ipv4,
-      nowMs: () => this.#clock.nowMs(),
-      drops: this.#drops,
-      traffic: this.#traffic,
-      transmit: (work) => this.#run(work),
-    });
+    // One UDP and one TCP layer per family, alike but for the network they run over.
     const tcpConfig = { ...TCP_DEFAULTS, ...options.tcp };
-    const layerOptions = {
-      nowMs: () => this.#clock.nowMs(),
-      random: options.random,
-      drops: this.#drops,
-      traffic: this.#traffic,
-    };
-    const udpv6 =
-      ipv6Network === undefined
-        ? undefined
-        : new UdpLayer<Ipv6Family>({
-            ...layerOptions,
-            network: ipv6Network,
-            transmit: (work) => this.#run(work),
-          });
-    this.#tcpv6Layer =
-      ipv6Network === undefined
-        ? undefined
-        : new TcpLayer<Ipv6Family>({
-            ...layerOptions,
-            network: ipv6Network,
-            config: tcpConfig,
-            run: (work) => this.#run(work),
-          });
+    const nowMsOf = () => this.#clock.nowMs();
+    const run = (work: () => void) => this.#run(work);
+    const udpOver = <F extends IpFamilyTypes>(network: IpNetwork<F>) =>
+      new UdpLayer<F>({
+        network,
+        nowMs: nowMsOf,
+        drops: this.#drops,
+        traffic: this.#traffic,
+        transmit: run,
+      });
+    const tcpOver = <F extends IpFamilyTypes>(network: IpNetwork<F>) =>
+      new TcpLayer<F>({
+        network,
+        random: options.random,
+        nowMs: nowMsOf,
+        drops: this.#drops,
+        traffic: this.#traffic,
+        config: tcpConfig,
+        run,
+      });
+    this.#udpLayer = udpOver(ipv4);
+    this.#tcpLayer = tcpOver(ipv4);
+    this.#tcpv6Layer = ipv6Network === undefined ? undefined : tcpOver(ipv6Network);
     this.udp = new DirectUdpStack({
       ipv4: this.#udpLayer,
-      ipv6: udpv6,
+      ipv6: ipv6Network === undefined ? undefined : udpOver(ipv6Network),
       random: options.random,
       drops: this.#drops,
       receiveQueueLength: options.udpReceiveQueueLength ?? 256,
       checkOpen: () => {
         if (this.#closed) throw new ClosedError('the network stack');
       },
-    });
-    this.#tcpLayer = new TcpLayer({
-      network: ipv4,
-      random: options.random,
-      nowMs: () => this.#clock.nowMs(),
-      drops: this.#drops,
-      traffic: this.#traffic,
-      config: tcpConfig,
-      run: (work) => this.#run(work),
     });
     this.tcp = new DirectTcpStack(this.#tcpLayer, this.#tcpv6Layer, options.random);
     const forwarder = new Ipv4Forwarder({
@@ -620,17 +607,11 @@ export class NetStack implements Stack {
 
   #arm(): void {
     if (this.#closed) return;
-    let at: number | undefined = this.#ip.pollAt();
-    const tcpAt = this.#tcpLayer.pollAt();
-    if (tcpAt !== undefined && (at === undefined || tcpAt < at)) at = tcpAt;
-    const tcpv6At = this.#tcpv6Layer?.pollAt();
-    if (tcpv6At !== undefined && (at === undefined || tcpv6At < at)) at = tcpv6At;
-    const ipv6At = this.#ipv6?.pollAt();
-    if (ipv6At !== undefined && (at === undefined || ipv6At < at)) at = ipv6At;
-    for (const iface of [...this.#interfaces, ...this.#ipv6Interfaces]) {
-      const ifaceAt = iface?.pollAt();
-      if (ifaceAt !== undefined && (at === undefined || ifaceAt < at)) at = ifaceAt;
-    }
+    let at = earliestDeadline(this.#ip.pollAt(), this.#tcpLayer.pollAt());
+    at = earliestDeadline(at, this.#tcpv6Layer?.pollAt());
+    at = earliestDeadline(at, this.#ipv6?.pollAt());
+    for (const iface of this.#interfaces) at = earliestDeadline(at, iface.pollAt());
+    for (const iface of this.#ipv6Interfaces) at = earliestDeadline(at, iface?.pollAt());
     const deadline = at ?? Number.POSITIVE_INFINITY;
     if (deadline === this.#timerAtMs) return;
     this.#timer?.cancel();

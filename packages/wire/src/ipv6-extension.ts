@@ -34,6 +34,12 @@
 // not to a multicast destination unless `evenIfMulticast`).
 
 import { readU16BE, readU32BE, writeU16BE, writeU32BE } from '@oasis/core';
+import {
+  ICMPV6_PARAMETER_ERRONEOUS_FIELD,
+  ICMPV6_PARAMETER_INCOMPLETE_CHAIN,
+  ICMPV6_PARAMETER_UNRECOGNIZED_NEXT_HEADER,
+  ICMPV6_PARAMETER_UNRECOGNIZED_OPTION,
+} from './icmpv6.ts';
 import { IP_PROTOCOL_TCP, IP_PROTOCOL_UDP } from './ipv4.ts';
 import {
   IP_PROTOCOL_HOP_BY_HOP,
@@ -78,10 +84,6 @@ const ACTION_DISCARD_AND_REPORT = 2;
 
 /** ICMPv6 Parameter Problem codes (RFC 4443 §3.4; code 3: RFC 7112 §5, RFC 8200 §4.5). */
 export type Ipv6ParameterProblemCode = 0 | 1 | 2 | 3;
-const ERRONEOUS_HEADER_FIELD = 0;
-const UNRECOGNIZED_NEXT_HEADER = 1;
-const UNRECOGNIZED_OPTION = 2;
-const INCOMPLETE_CHAIN = 3;
 
 /** M, the low bit of the fragment header's third and fourth bytes (RFC 8200 §4.5). */
 const MORE_FRAGMENTS = 0x0001;
@@ -105,7 +107,7 @@ export type Ipv6ChainReason = keyof typeof IPV6_CHAIN_ERRORS;
 
 /** The ICMPv6 Parameter Problem (RFC 4443 §3.4) a refused packet calls for. */
 export class Ipv6ParameterProblem {
-  code: Ipv6ParameterProblemCode = ERRONEOUS_HEADER_FIELD;
+  code: Ipv6ParameterProblemCode = ICMPV6_PARAMETER_ERRONEOUS_FIELD;
   /** Offset of the offending byte from the start of the IPv6 header. */
   pointer = 0;
   /**
@@ -265,7 +267,11 @@ export function walkIpv6Headers(packet: Ipv6Packet, chain: Ipv6HeaderChain): Ipv
         // RFC 8200 §4.5 / RFC 7112 §5: the first fragment must hold the whole chain, through
         // the upper-layer header; No Next Header ends it too (§4.7).
         if (offset + upperHeaderMinimum(next) > end) {
-          return error.report(IPV6_CHAIN_ERRORS['incomplete-chain'], INCOMPLETE_CHAIN, 0);
+          return error.report(
+            IPV6_CHAIN_ERRORS['incomplete-chain'],
+            ICMPV6_PARAMETER_INCOMPLETE_CHAIN,
+            0,
+          );
         }
         return undefined;
       }
@@ -288,7 +294,7 @@ export function walkIpv6Headers(packet: Ipv6Packet, chain: Ipv6HeaderChain): Ipv
     if (length === 0 || offset + length > end) {
       // In a first fragment a header cut off at the fragment's end is an incomplete chain.
       return measureOnly
-        ? error.report(IPV6_CHAIN_ERRORS['incomplete-chain'], INCOMPLETE_CHAIN, 0)
+        ? error.report(IPV6_CHAIN_ERRORS['incomplete-chain'], ICMPV6_PARAMETER_INCOMPLETE_CHAIN, 0)
         : error.drop(IPV6_CHAIN_ERRORS['truncated-extension']);
     }
     if (offset + length > IPV6_MAX_HEADER_CHAIN_LENGTH) {
@@ -303,7 +309,7 @@ export function walkIpv6Headers(packet: Ipv6Packet, chain: Ipv6HeaderChain): Ipv
         if (hopByHop && offset !== IPV6_HEADER_LENGTH) {
           return error.report(
             IPV6_CHAIN_ERRORS['hop-by-hop-not-first'],
-            UNRECOGNIZED_NEXT_HEADER,
+            ICMPV6_PARAMETER_UNRECOGNIZED_NEXT_HEADER,
             pointer,
           );
         }
@@ -318,7 +324,7 @@ export function walkIpv6Headers(packet: Ipv6Packet, chain: Ipv6HeaderChain): Ipv
         if (!measureOnly && bytes[offset + 3] !== 0) {
           return error.report(
             IPV6_CHAIN_ERRORS['routing-header'],
-            ERRONEOUS_HEADER_FIELD,
+            ICMPV6_PARAMETER_ERRONEOUS_FIELD,
             offset + 2,
           );
         }
@@ -335,7 +341,7 @@ export function walkIpv6Headers(packet: Ipv6Packet, chain: Ipv6HeaderChain): Ipv
         if (moreFragments && dataLength % 8 !== 0) {
           return error.report(
             IPV6_CHAIN_ERRORS['fragment-bad-length'],
-            ERRONEOUS_HEADER_FIELD,
+            ICMPV6_PARAMETER_ERRONEOUS_FIELD,
             IPV6_PAYLOAD_LENGTH_OFFSET,
           );
         }
@@ -344,7 +350,7 @@ export function walkIpv6Headers(packet: Ipv6Packet, chain: Ipv6HeaderChain): Ipv
         if (offset - IPV6_HEADER_LENGTH + fragmentOffset + dataLength > IPV6_MAX_PAYLOAD_LENGTH) {
           return error.report(
             IPV6_CHAIN_ERRORS['fragment-too-large'],
-            ERRONEOUS_HEADER_FIELD,
+            ICMPV6_PARAMETER_ERRONEOUS_FIELD,
             offset + 2,
           );
         }
@@ -398,11 +404,19 @@ function walkOptions(
     }
     // An option whose length octet would be past the header: point at its type instead.
     if (offset + 2 > end) {
-      return error.report(IPV6_CHAIN_ERRORS['bad-option'], ERRONEOUS_HEADER_FIELD, offset);
+      return error.report(
+        IPV6_CHAIN_ERRORS['bad-option'],
+        ICMPV6_PARAMETER_ERRONEOUS_FIELD,
+        offset,
+      );
     }
     const optionEnd = offset + 2 + bytes[offset + 1]!;
     if (optionEnd > end) {
-      return error.report(IPV6_CHAIN_ERRORS['bad-option'], ERRONEOUS_HEADER_FIELD, offset + 1);
+      return error.report(
+        IPV6_CHAIN_ERRORS['bad-option'],
+        ICMPV6_PARAMETER_ERRONEOUS_FIELD,
+        offset + 1,
+      );
     }
     if (type === OPTION_PADN) {
       // Padding: its content is not checked (RFC 8200 §4.2 says zeros; RFC 1122 §1.2.2).
@@ -410,7 +424,11 @@ function walkOptions(
       // RFC 2711 §2.1: a 2-byte value, 0 for MLD (RFC 3810 §5). A hop-by-hop option only:
       // elsewhere type 5 is unrecognised, of action 00, and skipped.
       if (optionEnd - offset !== ROUTER_ALERT_LENGTH) {
-        return error.report(IPV6_CHAIN_ERRORS['bad-option'], ERRONEOUS_HEADER_FIELD, offset + 1);
+        return error.report(
+          IPV6_CHAIN_ERRORS['bad-option'],
+          ICMPV6_PARAMETER_ERRONEOUS_FIELD,
+          offset + 1,
+        );
       }
       chain.routerAlert = readU16BE(bytes, offset + 2);
     } else {
@@ -419,13 +437,22 @@ function walkOptions(
       const action = type >>> 6;
       if (action === ACTION_DISCARD) return error.drop(IPV6_CHAIN_ERRORS['option-discard']);
       if (action === ACTION_DISCARD_AND_REPORT) {
-        return error.report(IPV6_CHAIN_ERRORS['unknown-option'], UNRECOGNIZED_OPTION, offset, true);
+        return error.report(
+          IPV6_CHAIN_ERRORS['unknown-option'],
+          ICMPV6_PARAMETER_UNRECOGNIZED_OPTION,
+          offset,
+          true,
+        );
       }
       if (action !== ACTION_SKIP) {
         // 11: report only when the destination is not multicast.
         return multicast
           ? error.drop(IPV6_CHAIN_ERRORS['unknown-option'])
-          : error.report(IPV6_CHAIN_ERRORS['unknown-option'], UNRECOGNIZED_OPTION, offset);
+          : error.report(
+              IPV6_CHAIN_ERRORS['unknown-option'],
+              ICMPV6_PARAMETER_UNRECOGNIZED_OPTION,
+              offset,
+            );
       }
     }
     offset = optionEnd;
