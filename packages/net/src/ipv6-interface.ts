@@ -474,20 +474,21 @@ export class Ipv6Interface {
         );
         return;
       case 'unsolicited-advertise':
-        // RFC 4861 §7.2.6, RFC 9131: tell the link (routers' caches) the address is in use.
+        // RFC 9131 §4.1: to all-routers, so that routers learn the address before traffic to it
+        // arrives; Override clear, so that it never displaces an entry another node holds.
         this.#traffic.add('ndp.advertisements-sent');
         this.#emitNdp(
           {
             kind: 'neighbor-advertisement',
             router: false,
             solicited: false,
-            override: true,
+            override: false,
             target: action.address,
             options: { prefixes: [], targetLinkAddress: this.mac },
           },
           action.address,
-          IPV6_ALL_NODES,
-          ipv6MulticastMac(IPV6_ALL_NODES),
+          IPV6_ALL_ROUTERS,
+          ipv6MulticastMac(IPV6_ALL_ROUTERS),
         );
         return;
       case 'address-removed':
