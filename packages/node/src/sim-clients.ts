@@ -5,7 +5,7 @@
 
 import { isOasisError, type ManualClock } from '@oasis/core';
 import type { NetStack } from '@oasis/net';
-import type { UdpSocket } from '@oasis/runtime';
+import type { UdpEndpoint, UdpSocket } from '@oasis/runtime';
 import type { SimClientAction } from './sim-topology.ts';
 import type { SimWorld } from './sim-world.ts';
 
@@ -166,8 +166,13 @@ function label(action: SimClientAction): string {
     case 'ping':
       return `ping ${action.to}`;
     case 'udp':
-      return `udp ${action.to.address}:${action.to.port} ${JSON.stringify(action.send)}`;
+      return `udp ${endpointText(action.to)} ${JSON.stringify(action.send)}`;
   }
+}
+
+/** As the topology writes it: `10.0.0.2:7`, `[fd00::2]:7` (brackets around an IPv6 address). */
+function endpointText({ address, port }: UdpEndpoint): string {
+  return address.includes(':') ? `[${address}]:${port}` : `${address}:${port}`;
 }
 
 function ms(value: number): string {

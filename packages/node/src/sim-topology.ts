@@ -1,12 +1,22 @@
 // The topology of a `sim` run (`--topology FILE`, JSON): the simulated network behind each of the
 // service's stack devices, the clients on those networks with what each does when, and how long
 // the run lasts. A topology is written by hand, so every mistake is reported with the path of
-// the field it is in (`clients[1].actions[0].udp.to: expected ADDRESS:PORT, got "10.0.0.2"`).
+// the field it is in (`clients[1].actions[0].ping: expected an IPv4 or IPv6 address ..., got "x"`).
+// IPv6 is optional on each network and client; the default topology is IPv4 only.
 
 import { readFileSync } from 'node:fs';
 import type { UdpEndpoint } from '@oasis/runtime';
 import { type LinkConditions, resolveConditions } from '@oasis/sim';
-import { parseIpv4Address, parseIpv4Cidr } from '@oasis/wire';
+import {
+  formatIpv6Address,
+  isIpv6Loopback,
+  isIpv6Multicast,
+  isIpv6Unspecified,
+  parseIpv4Address,
+  parseIpv4Cidr,
+  parseIpv6Address,
+  parseIpv6Cidr,
+} from '@oasis/wire';
 
 export interface SimTopology {
   /** Virtual time the run lasts. */
@@ -19,6 +29,8 @@ export interface SimTopology {
 export interface SimTopologyNetwork {
   /** The service's address and prefix on this network: '10.0.0.2/24'. */
   readonly ipv4: string;
+  /** The service's IPv6 address and prefix on this network, 'fd00::2/64'; absent for none. */
+  readonly ipv6?: string;
   /** The link between the service and the network's switch. */
   readonly link: LinkConditions;
 }
@@ -28,13 +40,18 @@ export interface SimTopologyClient {
   readonly name: string;
   /** The stack device of the service whose network the client is on. */
   readonly network: string;
-  readonly ipv4: string;
+  /** At least one of ipv4 and ipv6: a client has either family, or both. */
+  readonly ipv4?: string;
+  readonly ipv6?: string;
   /** The link between the client and the network's switch. */
   readonly link: LinkConditions;
   readonly actions: readonly SimClientAction[];
 }
 
-/** Something a client does at `atMs` of virtual time. */
+/**
+ * Something a client does at `atMs` of virtual time. IPv6 addresses (`to`, `to.address`) are in
+ * RFC 5952 form, the form in which the stack names a reply's source.
+ */
 export type SimClientAction =
   | { readonly kind: 'ping'; readonly atMs: number; readonly to: string }
   | {
@@ -116,12 +133,13 @@ export function parseTopology(json: unknown, context: TopologyContext): SimTopol
       : fields(top.networks, 'networks', context.stackDevices, 'network');
   for (const [device, value] of Object.entries(given)) {
     const path = `networks.${device}`;
-    const network = fields(value, path, ['ipv4', 'link']);
+    const network = fields(value, path, ['ipv4', 'ipv6', 'link']);
     networks[device] = {
       ipv4:
         network.ipv4 === undefined
           ? (networks[device] as SimTopologyNetwork).ipv4
           : cidr(network.ipv4, `${path}.ipv4`),
+      ...(network.ipv6 === undefined ? {} : { ipv6: cidr6(network.ipv6, `${path}.ipv6`) }),
       link: link(network.link, `${path}.link`),
     };
   }
@@ -142,7 +160,7 @@ function client(
   stackDevices: readonly string[],
   durationMs: number,
 ): SimTopologyClient {
-  const given = fields(value, path, ['name', 'network', 'ipv4', 'link', 'actions']);
+  const given = fields(value, path, ['name', 'network', 'ipv4', 'ipv6', 'link', 'actions']);
   const name = text(given.name, `${path}.name`);
   if (!CLIENT_NAME.test(name))
     fail(`${path}.name`, `use lower-case letters, digits and dashes, got ${shown(name)}`);
@@ -153,17 +171,36 @@ function client(
       `expected a stack device of the service (${known(stackDevices)}), got ${shown(network)}`,
     );
   }
+  // Without ipv6, ipv4 is required: a client without either is told about ipv4, as before IPv6.
+  const ipv4 =
+    given.ipv4 === undefined && given.ipv6 !== undefined
+      ? undefined
+      : cidr(given.ipv4, `${path}.ipv4`);
+  const ipv6 = given.ipv6 === undefined ? undefined : cidr6(given.ipv6, `${path}.ipv6`);
+  const families: Families = { ipv4: ipv4 !== undefined, ipv6: ipv6 !== undefined };
   const actions = given.actions === undefined ? [] : list(given.actions, `${path}.actions`);
   return {
     name,
     network,
-    ipv4: cidr(given.ipv4, `${path}.ipv4`),
+    ...(ipv4 === undefined ? {} : { ipv4 }),
+    ...(ipv6 === undefined ? {} : { ipv6 }),
     link: link(given.link, `${path}.link`),
-    actions: actions.map((entry, i) => action(entry, `${path}.actions[${i}]`, durationMs)),
+    actions: actions.map((entry, i) =>
+      action(entry, `${path}.actions[${i}]`, durationMs, families),
+    ),
   };
 }
 
-function action(value: unknown, path: string, durationMs: number): SimClientAction {
+type Family = 'ipv4' | 'ipv6';
+/** Which families a client has an address in. */
+type Families = Readonly<Record<Family, boolean>>;
+
+function action(
+  value: unknown,
+  path: string,
+  durationMs: number,
+  families: Families,
+): SimClientAction {
   const given = fields(value, path, ['atMs', 'ping', 'udp']);
   const atMs = integer(given.atMs, `${path}.atMs`, 0);
   if (atMs >= durationMs) {
@@ -173,13 +210,13 @@ function action(value: unknown, path: string, durationMs: number): SimClientActi
     fail(path, 'expected one of "ping" or "udp"');
   }
   if (given.ping !== undefined)
-    return { kind: 'ping', atMs, to: address(given.ping, `${path}.ping`) };
+    return { kind: 'ping', atMs, to: address(given.ping, `${path}.ping`, families) };
   const udpPath = `${path}.udp`;
   const udp = fields(given.udp, udpPath, ['to', 'send', 'expect', 'timeoutMs']);
   return {
     kind: 'udp',
     atMs,
-    to: endpoint(udp.to, `${udpPath}.to`),
+    to: endpoint(udp.to, `${udpPath}.to`, families),
     send: text(udp.send, `${udpPath}.send`),
     ...(udp.expect === undefined ? {} : { expect: text(udp.expect, `${udpPath}.expect`) }),
     timeoutMs:
@@ -251,21 +288,79 @@ function cidr(value: unknown, path: string): string {
   return value;
 }
 
-function address(value: unknown, path: string): string {
-  if (typeof value !== 'string' || !parseIpv4Address(value).ok) {
-    fail(path, `expected an IPv4 address such as 10.0.0.2, got ${shown(value)}`);
+// What no interface may have (RFC 4291): the stack refuses these as static addresses, so they are
+// refused here, where the error names the field.
+const NOT_AN_INTERFACE_ADDRESS: readonly [(address: Uint8Array) => boolean, string][] = [
+  [isIpv6Unspecified, 'the unspecified address (RFC 4291 §2.5.2)'],
+  [isIpv6Loopback, 'the loopback address (RFC 4291 §2.5.3)'],
+  [isIpv6Multicast, 'a multicast address (RFC 4291 §2.7)'],
+];
+
+function cidr6(value: unknown, path: string): string {
+  const parsed = typeof value === 'string' ? parseIpv6Cidr(value) : undefined;
+  if (parsed === undefined || !parsed.ok) {
+    fail(path, `expected an address and prefix length such as fd00::2/64, got ${shown(value)}`);
   }
-  return value;
+  const { address, prefixLength } = parsed.value;
+  for (const [test, what] of NOT_AN_INTERFACE_ADDRESS) {
+    if (test(address)) fail(path, `${shown(value)} is ${what}, which no interface may have`);
+  }
+  // Length 0 would put every address on the link (RFC 4861 §2.1, on-link); the stack refuses it.
+  if (prefixLength === 0) fail(path, `expected a prefix length of 1-128, got ${shown(value)}`);
+  return value as string;
 }
 
-function endpoint(value: unknown, path: string): UdpEndpoint {
-  const match = typeof value === 'string' ? /^(.*):(\d{1,5})$/.exec(value) : null;
-  const host = match?.[1] ?? '';
-  const port = Number(match?.[2]);
-  if (!parseIpv4Address(host).ok || !(port >= 1 && port <= 65535)) {
-    fail(path, `expected ADDRESS:PORT such as 10.0.0.2:7, got ${shown(value)}`);
+/** The address `text` names and its family, IPv6 in RFC 5952 form; undefined when none. */
+function ipAddress(text: string): { readonly family: Family; readonly text: string } | undefined {
+  if (parseIpv4Address(text).ok) return { family: 'ipv4', text };
+  const ipv6 = parseIpv6Address(text);
+  return ipv6.ok ? { family: 'ipv6', text: formatIpv6Address(ipv6.value) } : undefined;
+}
+
+/** Refuses a destination in a family the client has no address in: it could never reach it. */
+function reachable(family: Family, families: Families, path: string, value: string): void {
+  if (!families[family]) {
+    fail(
+      path,
+      `${value} is ${family === 'ipv4' ? 'IPv4' : 'IPv6'}, and the client has no ${family} address`,
+    );
   }
-  return { address: host, port };
+}
+
+function address(value: unknown, path: string, families: Families): string {
+  const parsed = typeof value === 'string' ? ipAddress(value) : undefined;
+  if (parsed === undefined) {
+    fail(path, `expected an IPv4 or IPv6 address such as 10.0.0.2 or fd00::2, got ${shown(value)}`);
+  }
+  reachable(parsed.family, families, path, value as string);
+  return parsed.text;
+}
+
+/**
+ * `ADDRESS:PORT` for IPv4, `[ADDRESS]:PORT` for IPv6: brackets set the address's colons apart from
+ * the port's, as in URLs (RFC 3986 §3.2.2) and as ss(8) writes them.
+ */
+function endpoint(value: unknown, path: string, families: Families): UdpEndpoint {
+  const match =
+    typeof value === 'string' ? /^(?:\[([^\]]*)\]|([^:[\]]*)):(\d{1,5})$/.exec(value) : null;
+  const [, ipv6Text, ipv4Text, portText] = match ?? [];
+  const parsed =
+    ipv6Text !== undefined
+      ? ipAddress(ipv6Text)
+      : ipv4Text !== undefined && parseIpv4Address(ipv4Text).ok
+        ? { family: 'ipv4' as const, text: ipv4Text }
+        : undefined;
+  const port = Number(portText);
+  // An IPv4 address in brackets is refused: RFC 3986 §3.2.2 brackets only IPv6 literals.
+  const bracketsFit = parsed?.family === (ipv6Text === undefined ? 'ipv4' : 'ipv6');
+  if (parsed === undefined || !bracketsFit || !(port >= 1 && port <= 65535)) {
+    fail(
+      path,
+      `expected ADDRESS:PORT or [IPV6-ADDRESS]:PORT such as 10.0.0.2:7 or [fd00::2]:7, got ${shown(value)}`,
+    );
+  }
+  reachable(parsed.family, families, path, value as string);
+  return { address: parsed.text, port };
 }
 
 function known(names: readonly string[]): string {

@@ -57,7 +57,9 @@ interface Attachment {
   readonly nic: string;
   readonly network: string;
   readonly link: LinkConditions;
-  readonly ipv4: string;
+  /** Each absent for none (a client has at least one; the service always has IPv4). */
+  readonly ipv4?: string | undefined;
+  readonly ipv6?: string | undefined;
   /** Names the stack's random stream and its log. */
   readonly source: string;
   readonly pcapPath?: string | undefined;
@@ -160,15 +162,27 @@ export class SimWorld {
       attachment.pcapPath === undefined
         ? nic
         : PcapFileCapture.open(nic, clock, attachment.pcapPath, { resolution: 'ns' });
+    const { ipv4, ipv6 } = attachment;
     try {
       return await createNetStack({
-        interfaces: [{ device, ipv4: [attachment.ipv4] }],
+        interfaces: [
+          {
+            device,
+            ipv4: ipv4 === undefined ? [] : [ipv4],
+            ...(ipv6 === undefined ? {} : { ipv6: { addresses: [ipv6] } }),
+          },
+        ],
         clock,
         sleep: clock,
         random: random.derive(attachment.source),
         logger: stderrLogger(attachment.source, values, clock),
         // Every address in a topology is meant to be free; probing would only delay the start.
         probeAddresses: false,
+        // The same for IPv6: DupAddrDetectTransmits 0 turns duplicate address detection off
+        // (RFC 4862 §5.4), and the addresses are usable at once, at 0 ms. With DAD, `ready`
+        // (awaited here) takes 1 s of virtual time: the service would start late, and the
+        // clients, created before virtual time runs, would wait for ever.
+        dadTransmits: 0,
       });
     } catch (error) {
       await device.close();

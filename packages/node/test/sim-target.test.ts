@@ -3,6 +3,7 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
+import { fileURLToPath } from 'node:url';
 import { arg, DeviceArgumentError, defineUnikernel, device } from '@oasis/runtime';
 import { readPcap } from '@oasis/sim';
 import { type SimulationReport, simLauncher, simulate, summaryLine } from '../src/sim-main.ts';
@@ -184,7 +185,7 @@ describe('the sim target', () => {
       assert.doesNotMatch(error.message, /\n/);
       assert.match(
         error.message,
-        /^--topology .*: clients\[1\]\.actions\[0\]\.udp\.to: expected ADDRESS:PORT such as 10\.0\.0\.2:7, got "10\.0\.0\.2"$/,
+        /^--topology .*: clients\[1\]\.actions\[0\]\.udp\.to: expected ADDRESS:PORT or \[IPV6-ADDRESS\]:PORT such as 10\.0\.0\.2:7 or \[fd00::2\]:7, got "10\.0\.0\.2"$/,
       );
       return true;
     });
@@ -233,7 +234,7 @@ describe('the sim target', () => {
       ],
       [
         { clients: [{ ...client, actions: [{ atMs: 5, ping: 'x' }] }] },
-        /^clients\[0\]\.actions\[0\]\.ping: expected an IPv4 address/,
+        /^clients\[0\]\.actions\[0\]\.ping: expected an IPv4 or IPv6 address such as 10\.0\.0\.2 or fd00::2, got "x"$/,
       ],
       [
         { durationMs: 100, clients: [{ ...client, actions: [{ atMs: 100, ping: '10.0.0.2' }] }] },
@@ -350,6 +351,242 @@ describe('the sim target', () => {
       '--log-level',
     ]) {
       assert.ok(help.includes(option), `${option} in\n${help}`);
+    }
+  });
+});
+
+describe('the sim target over IPv6', () => {
+  const dualStack = { ipv4: '10.0.0.2/24', ipv6: 'fd00:1::2/64', link: { latencyMs: 1 } };
+
+  it('runs IPv6-only and dual-stack clients against the service', async () => {
+    const report = await run([
+      '--topology',
+      writeTopology({
+        durationMs: 2000,
+        networks: { net: dualStack },
+        clients: [
+          {
+            name: 'six',
+            network: 'net',
+            ipv6: 'fd00:1::10/64',
+            link: { latencyMs: 1 },
+            actions: [
+              { atMs: 100, ping: 'fd00:1::2' },
+              { atMs: 200, udp: { to: '[fd00:1::2]:7', send: 'hello', expect: 'hello' } },
+            ],
+          },
+          {
+            name: 'dual',
+            network: 'net',
+            ipv4: '10.0.0.11/24',
+            ipv6: 'fd00:1::11/64',
+            link: { latencyMs: 1 },
+            actions: [
+              { atMs: 300, ping: '10.0.0.2' },
+              { atMs: 301, ping: 'fd00:1::2' },
+              { atMs: 400, udp: { to: '10.0.0.2:7', send: 'four', expect: 'four' } },
+              { atMs: 401, udp: { to: '[fd00:1::2]:7', send: 'six', expect: 'six' } },
+            ],
+          },
+          // Prefixes are the user's to choose, as for IPv4: off the service's prefix, and with
+          // no router, the client has no route to it.
+          {
+            name: 'off',
+            network: 'net',
+            ipv6: 'fd00:2::10/64',
+            actions: [{ atMs: 500, ping: 'fd00:1::2' }],
+          },
+        ],
+      }),
+    ]);
+    // Each way a frame crosses two links of 1 ms; the first exchange with a host also waits for
+    // neighbour discovery (RFC 4861 §7.2), as the first IPv4 one waits for ARP. The addresses are
+    // usable from the first instant: no 1 s of duplicate address detection delays anything.
+    assert.deepEqual(report.lines, [
+      '   100.0 ms  six   ping fd00:1::2 → reply in 8.0 ms  ok',
+      '   200.0 ms  six   udp [fd00:1::2]:7 "hello" → "hello" in 4.0 ms  ok',
+      '   300.0 ms  dual  ping 10.0.0.2 → reply in 8.0 ms  ok',
+      '   301.0 ms  dual  ping fd00:1::2 → reply in 8.0 ms  ok',
+      '   400.0 ms  dual  udp 10.0.0.2:7 "four" → "four" in 4.0 ms  ok',
+      '   401.0 ms  dual  udp [fd00:1::2]:7 "six" → "six" in 4.0 ms  ok',
+      '   500.0 ms  off   ping fd00:1::2 failed: no route to fd00:1::2  FAILED',
+    ]);
+    assert.deepEqual([report.ok, report.failed], [6, 1]);
+  });
+
+  it("meets every expectation of the echo service's IPv6 example", async () => {
+    const example = fileURLToPath(
+      new URL('../../../unikernels/echo/topology-ipv6.json', import.meta.url),
+    );
+    const report = await run(['--topology', example]);
+    assert.deepEqual([report.actions, report.ok], [4, 4], report.lines.join('\n'));
+    assert.match(report.lines[1] ?? '', /alice {2}udp \[fd00::2\]:7 "hello" → "hello" in /);
+  });
+
+  it('records IPv6 frames in the capture of the service network', async () => {
+    const pcap = join(dir, 'net-ipv6.pcap');
+    await run([
+      '--topology',
+      writeTopology({
+        durationMs: 500,
+        networks: { net: dualStack },
+        clients: [
+          {
+            name: 'six',
+            network: 'net',
+            ipv6: 'fd00:1::10/64',
+            actions: [{ atMs: 1, ping: 'fd00:1::2' }],
+          },
+        ],
+      }),
+      '--pcap',
+      pcap,
+    ]);
+    const file = readPcap(readFileSync(pcap));
+    assert.ok(file.ok);
+    // The EtherType at bytes 12-13 of each frame: 0x86dd is IPv6 (RFC 2464 §3).
+    const ipv6Frames = file.value.records.filter(
+      ({ data }) => data[12] === 0x86 && data[13] === 0xdd,
+    );
+    assert.ok(ipv6Frames.length >= 4, `${ipv6Frames.length} IPv6 frames`);
+  });
+
+  it('writes IPv6 addresses in RFC 5952 form and keeps IPv6 out of topologies without it', () => {
+    const topology = parseTopology(
+      {
+        networks: { net: { ipv6: 'FD00:1:0::2/64' } },
+        clients: [
+          {
+            name: 'six',
+            network: 'net',
+            ipv6: 'fd00:1::10/64',
+            actions: [
+              { atMs: 1, ping: 'FD00:1:0:0:0:0:0:2' },
+              { atMs: 2, udp: { to: '[fd00:1:0::2]:7', send: 'x' } },
+            ],
+          },
+          { name: 'four', network: 'net', ipv4: '10.0.0.10/24' },
+        ],
+      },
+      { stackDevices: ['net', 'lan'] },
+    );
+    assert.deepEqual(topology.networks, {
+      net: { ipv4: '10.0.0.2/24', ipv6: 'FD00:1:0::2/64', link: {} },
+      lan: { ipv4: '10.1.0.2/24', link: {} },
+    });
+    assert.deepEqual(topology.clients, [
+      {
+        name: 'six',
+        network: 'net',
+        ipv6: 'fd00:1::10/64',
+        link: {},
+        actions: [
+          { kind: 'ping', atMs: 1, to: 'fd00:1::2' },
+          {
+            kind: 'udp',
+            atMs: 2,
+            to: { address: 'fd00:1::2', port: 7 },
+            send: 'x',
+            timeoutMs: 1000,
+          },
+        ],
+      },
+      { name: 'four', network: 'net', ipv4: '10.0.0.10/24', link: {}, actions: [] },
+    ]);
+  });
+
+  it('names the field of every IPv6 mistake', () => {
+    const four = { name: 'erin', network: 'net', ipv4: '10.0.0.14/24' };
+    const six = { name: 'erin', network: 'net', ipv6: 'fd00::14/64' };
+    const to = (target: string, client: object = six) => ({
+      clients: [{ ...client, actions: [{ atMs: 1, udp: { to: target, send: 'x' } }] }],
+    });
+    const endpointError = (got: string) =>
+      `clients[0].actions[0].udp.to: expected ADDRESS:PORT or [IPV6-ADDRESS]:PORT such as ` +
+      `10.0.0.2:7 or [fd00::2]:7, got ${got}`;
+    const cases: [unknown, string][] = [
+      [
+        { networks: { net: { ipv6: 'x' } } },
+        'networks.net.ipv6: expected an address and prefix length such as fd00::2/64, got "x"',
+      ],
+      [
+        { clients: [{ ...six, ipv6: 'x' }] },
+        'clients[0].ipv6: expected an address and prefix length such as fd00::2/64, got "x"',
+      ],
+      [
+        { clients: [{ ...six, ipv6: 'fd00::14' }] },
+        'clients[0].ipv6: expected an address and prefix length such as fd00::2/64, got "fd00::14"',
+      ],
+      [
+        { clients: [{ ...six, ipv6: '10.0.0.14/24' }] },
+        'clients[0].ipv6: expected an address and prefix length such as fd00::2/64, got "10.0.0.14/24"',
+      ],
+      [
+        { clients: [{ ...six, ipv6: 64 }] },
+        'clients[0].ipv6: expected an address and prefix length such as fd00::2/64, got 64',
+      ],
+      [
+        { clients: [{ ...four, ipv4: 'fd00::14/64' }] },
+        'clients[0].ipv4: expected an address and prefix length such as 10.0.0.2/24, got "fd00::14/64"',
+      ],
+      [
+        { networks: { net: { ipv6: 'ff02::1/64' } } },
+        'networks.net.ipv6: "ff02::1/64" is a multicast address (RFC 4291 §2.7), which no interface may have',
+      ],
+      [
+        { clients: [{ ...six, ipv6: '::/64' }] },
+        'clients[0].ipv6: "::/64" is the unspecified address (RFC 4291 §2.5.2), which no interface may have',
+      ],
+      [
+        { clients: [{ ...six, ipv6: '::1/128' }] },
+        'clients[0].ipv6: "::1/128" is the loopback address (RFC 4291 §2.5.3), which no interface may have',
+      ],
+      [
+        { clients: [{ ...six, ipv6: 'fd00::14/0' }] },
+        'clients[0].ipv6: expected a prefix length of 1-128, got "fd00::14/0"',
+      ],
+      [
+        { clients: [{ name: 'erin', network: 'net' }] },
+        'clients[0].ipv4: expected an address and prefix length such as 10.0.0.2/24, got nothing',
+      ],
+      [
+        { clients: [{ ...four, actions: [{ atMs: 1, ping: 'fd00::2' }] }] },
+        'clients[0].actions[0].ping: fd00::2 is IPv6, and the client has no ipv6 address',
+      ],
+      [
+        { clients: [{ ...six, actions: [{ atMs: 1, ping: '10.0.0.2' }] }] },
+        'clients[0].actions[0].ping: 10.0.0.2 is IPv4, and the client has no ipv4 address',
+      ],
+      [
+        { clients: [{ ...six, actions: [{ atMs: 1, ping: 'fd00::2%eth0' }] }] },
+        'clients[0].actions[0].ping: expected an IPv4 or IPv6 address such as 10.0.0.2 or ' +
+          'fd00::2, got "fd00::2%eth0"',
+      ],
+      [
+        to('[fd00::2]:7', four),
+        'clients[0].actions[0].udp.to: [fd00::2]:7 is IPv6, and the client has no ipv6 address',
+      ],
+      [
+        to('10.0.0.2:7'),
+        'clients[0].actions[0].udp.to: 10.0.0.2:7 is IPv4, and the client has no ipv4 address',
+      ],
+      // Without brackets, the last group of an IPv6 address cannot be told from a port.
+      [to('fd00::2:7'), endpointError('"fd00::2:7"')],
+      [to('[10.0.0.2]:7'), endpointError('"[10.0.0.2]:7"')],
+      [to('[fd00::2]'), endpointError('"[fd00::2]"')],
+      [to('[fd00::2]:0'), endpointError('"[fd00::2]:0"')],
+      [to('[fd00::2]:65536'), endpointError('"[fd00::2]:65536"')],
+      [to('[fd00::x]:7'), endpointError('"[fd00::x]:7"')],
+      [to('[[fd00::2]]:7'), endpointError('"[[fd00::2]]:7"')],
+    ];
+    for (const [json, expected] of cases) {
+      assert.throws(
+        () => parseTopology(json, { stackDevices: ['net'] }),
+        (error: Error) => {
+          assert.equal(error.message, expected);
+          return true;
+        },
+      );
     }
   });
 });
