@@ -1,6 +1,7 @@
 # Crafted IPv6 packets for the direct stack's interop test, sent with scapy from the kernel's
 # side of a TAP interface inside a test namespace.
-#   ra IFACE SOURCE PREFIX            a router advertisement offering PREFIX/64 for SLAAC
+#   ra IFACE SOURCE PREFIX            a router advertisement offering PREFIX/64 for SLAAC, and
+#                                     PREFIX::53 as its DNS server (RFC 8106 RDNSS)
 #   bad IFACE MAC SOURCE DESTINATION  malformed extension-header chains and fragments
 import sys
 
@@ -8,6 +9,7 @@ from scapy.all import (
     ICMPv6EchoRequest,
     ICMPv6ND_RA,
     ICMPv6NDOptPrefixInfo,
+    ICMPv6NDOptRDNSS,
     ICMPv6NDOptSrcLLAddr,
     IPv6,
     IPv6ExtHdrDestOpt,
@@ -37,7 +39,8 @@ def router_advertisement(iface, source, prefix):
         / ICMPv6NDOptSrcLLAddr(lladdr=mac)
         / ICMPv6NDOptPrefixInfo(
             prefix=prefix, prefixlen=64, L=1, A=1, validlifetime=86400, preferredlifetime=14400
-        ),
+        )
+        / ICMPv6NDOptRDNSS(lifetime=1800, dns=[prefix + "53"]),
     )
 
 

@@ -18,7 +18,7 @@ import {
 } from '@oasis/nat';
 import { arg, defineUnikernel, device, type KvRo } from '@oasis/runtime';
 import { parseIpv4Address } from '@oasis/wire';
-import { lookUpAddresses } from './name-lookup.ts';
+import { lookUpIpv4Addresses } from './name-lookup.ts';
 import { firewallReport } from './report.ts';
 
 /** How often expired flows leave the table. */
@@ -111,7 +111,7 @@ export default defineUnikernel({
     const names = new DstnameResolver({
       resolve: async (name) => {
         if (client === undefined) throw new OasisError('EINVAL', 'no --dns-upstream');
-        return lookUpAddresses(client, name);
+        return lookUpIpv4Addresses(client, name);
       },
       clock,
       sleep,

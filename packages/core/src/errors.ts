@@ -17,6 +17,7 @@ export const ERROR_CODES = [
   'ENETUNREACH', // no route to the destination network
   'ENOENT', // no such key, file or entry
   'ENOSPC', // a store, queue or table is full
+  'ENOTFOUND', // a host name has no address
   'ENOTSUP', // the operation is not supported by this implementation
   'EPERM', // the operating system refused (missing privilege)
   'EPIPE', // writing after the local side shut down sending

@@ -2,7 +2,7 @@
 // network's ManualClock, built with the network stack's own test helpers.
 
 import type { MemorySink } from '@oasis/core';
-import type { NetStack } from '@oasis/net';
+import type { NetStack, NetStackOptions } from '@oasis/net';
 import { type LearningSwitch, runVirtualTime, SimNetwork } from '@oasis/sim';
 import { addHost as addNetHost, flush, runUntil } from '../../net/test/sim-hosts.ts';
 
@@ -17,8 +17,15 @@ export interface SimHost {
 export interface SimLan {
   readonly network: SimNetwork;
   readonly lanSwitch: LearningSwitch;
-  /** Adds a host with `address`/24 on the switch. */
-  addHost(name: string, address: string): SimHost;
+  /**
+   * Adds a host with `address`/24 on the switch, and with `ipv6` (an address/prefix) when given;
+   * `stack` adds options of its direct stack.
+   */
+  addHost(
+    name: string,
+    address: string,
+    options?: { readonly ipv6?: string; readonly stack?: Partial<NetStackOptions> },
+  ): SimHost;
 }
 
 /** A network with one switch; links have `latencyMs` of delay each way (default 1). */
@@ -29,9 +36,14 @@ export function simLan(options: { seed?: number; latencyMs?: number } = {}): Sim
   return {
     network,
     lanSwitch,
-    addHost(name, address) {
+    addHost(name, address, options = {}) {
       const host = addNetHost(network, lanSwitch, name, `${address}/24`, {
         conditions: { latencyMs },
+        // Every address here is free: no duplicate address detection to wait for (RFC 4862 §5.4).
+        ...(options.ipv6 === undefined
+          ? {}
+          : { ipv6: { addresses: [options.ipv6] }, dadTransmits: 0 }),
+        ...options.stack,
       });
       return { stack: host.stack, address, log: host.log };
     },

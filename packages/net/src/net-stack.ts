@@ -13,14 +13,19 @@ import {
   type Sleep,
   type Timer,
 } from '@oasis/core';
-import type {
-  Frame,
-  Ipv4Forwarding,
-  NetDevice,
-  NetDeviceCounters,
-  Stack,
-  TcpStack,
-  UdpStack,
+import {
+  connectToHost,
+  type Flow,
+  type Frame,
+  type HostConnectOptions,
+  type HostEndpoint,
+  type Ipv4Forwarding,
+  type NameLookup,
+  type NetDevice,
+  type NetDeviceCounters,
+  type Stack,
+  type TcpStack,
+  type UdpStack,
 } from '@oasis/runtime';
 import {
   ETHERNET_HEADER_LENGTH,
@@ -123,6 +128,11 @@ export interface NetStackOptions {
   readonly udpReceiveQueueLength?: number;
   /** TCP tunables (tcp/tcp-config.ts), each defaulting to TCP_DEFAULTS. */
   readonly tcp?: Partial<TcpConfig>;
+  /**
+   * How `connect` finds a host name's addresses, made once the stack exists, so that it can be
+   * a DNS client over the stack itself. Without it `connect` takes address literals only.
+   */
+  readonly nameLookup?: (stack: NetStack) => NameLookup;
 }
 
 export interface InterfaceStatus {
@@ -175,6 +185,7 @@ export class NetStack implements Stack {
   #timerAtMs = Number.POSITIVE_INFINITY;
   #closed = false;
   #settleReady: ((error?: Error) => void) | undefined;
+  readonly #nameLookup: NameLookup;
 
   constructor(options: NetStackOptions) {
     if (options.interfaces.length === 0)
@@ -376,6 +387,7 @@ export class NetStack implements Stack {
     });
     this.#ip.attachForwarder(forwarder);
     this.forwarding = forwarder;
+    this.#nameLookup = options.nameLookup?.(this) ?? noNameLookup;
     this.ready = new Promise<void>((resolve, reject) => {
       this.#settleReady = (error) => (error === undefined ? resolve() : reject(error));
     });
@@ -424,6 +436,22 @@ export class NetStack implements Stack {
           : icmpv6!.ping(address.address, options);
     });
     return reply!;
+  }
+
+  connect(to: HostEndpoint, options?: HostConnectOptions): Promise<Flow> {
+    if (this.#closed) return Promise.reject(new ClosedError('the network stack'));
+    return connectToHost(
+      { tcp: this.tcp, lookup: this.#nameLookup, clock: this.#clock, sleep: this.#sleep },
+      to,
+      options,
+    );
+  }
+
+  /** The DNS servers router advertisements named (RFC 8106 RDNSS), while their lifetimes last. */
+  dnsServers(): string[] {
+    return this.#ipv6Interfaces.flatMap((iface) =>
+      (iface?.config.dnsServers() ?? []).map((server) => formatIpv6Address(server)),
+    );
   }
 
   /** Drops since the stack started, by reason. */
@@ -650,3 +678,9 @@ function parseIpv6Config(config: NonNullable<InterfaceConfig['ipv6']>): Ipv6Inte
   }
   return { mode: 'static', addresses, gateway };
 }
+
+/** The lookup of a stack that was given none: names are refused, addresses still connect. */
+const noNameLookup: NameLookup = (name) =>
+  Promise.reject(
+    new OasisError('EINVAL', `cannot look up ${name}: this stack has no DNS server to ask`),
+  );

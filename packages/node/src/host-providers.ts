@@ -18,7 +18,11 @@ import { createHostStack } from './host-stack.ts';
 export const hostStackProvider: DeviceProvider<'stack'> = {
   args: () => ({}),
   async open(request, _values, environment) {
-    const stack = createHostStack({ logger: environment.logger.child(request.name) });
+    const stack = createHostStack({
+      logger: environment.logger.child(request.name),
+      clock: environment.clock,
+      sleep: environment.sleep,
+    });
     return { value: stack, close: () => stack.close() };
   },
 };

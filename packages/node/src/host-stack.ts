@@ -4,8 +4,16 @@
 // before a handler, failed sends, connections beyond a listener's backlog).
 
 import { networkInterfaces } from 'node:os';
-import { Counters, type Logger } from '@oasis/core';
-import type { Stack } from '@oasis/runtime';
+import {
+  type Clock,
+  Counters,
+  type Logger,
+  type Sleep,
+  SystemClock,
+  SystemSleep,
+} from '@oasis/core';
+import { connectToHost, type NameLookup, type Stack } from '@oasis/runtime';
+import { hostNameLookup } from './host-name-lookup.ts';
 import { HostTcpStack } from './host-tcp.ts';
 import { HostUdpStack } from './host-udp.ts';
 
@@ -13,6 +21,11 @@ export interface HostStackOptions {
   readonly logger: Logger;
   /** How long `close` lets open flows finish before it resets them (default 1000). */
   readonly closeGraceMs?: number;
+  /** How `connect` looks names up (default: the host's resolver, hostNameLookup). */
+  readonly lookup?: NameLookup;
+  /** The time `connect`'s attempts are paced by (default the system's). */
+  readonly clock?: Clock;
+  readonly sleep?: Sleep;
 }
 
 export interface HostStack extends Stack {
@@ -31,10 +44,18 @@ export function createHostStack(options: HostStackOptions): HostStack {
     closeGraceMs: options.closeGraceMs ?? DEFAULT_CLOSE_GRACE_MS,
   });
   const udp = new HostUdpStack({ logger: options.logger.child('udp'), count });
+  const clock = options.clock ?? new SystemClock();
+  const connector = {
+    tcp,
+    lookup: options.lookup ?? hostNameLookup,
+    clock,
+    sleep: options.sleep ?? new SystemSleep(clock),
+  };
   let closing: Promise<void> | undefined;
   return {
     tcp,
     udp,
+    connect: (to, connectOptions) => connectToHost(connector, to, connectOptions),
     addresses: hostAddresses,
     describe: () => 'host sockets (node:net, node:dgram)',
     counters: () => counts.snapshot(),

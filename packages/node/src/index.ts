@@ -10,9 +10,11 @@
 // runSimMain runs a service on the `sim` target: a simulated network (SimWorld, from a JSON
 // topology) with simulated clients, in virtual time.
 
+export { type DirectNameLookup, directNameLookup } from './direct-name-lookup.ts';
 export { FileBlockDevice, type FileBlockDeviceOptions } from './file-block-device.ts';
 export { type FlowDuplex, flowToDuplex } from './flow-duplex.ts';
 export { HostDirectoryKv, type HostDirectoryKvOptions } from './host-directory-kv.ts';
+export { hostNameLookup } from './host-name-lookup.ts';
 export {
   fileBlockProvider,
   hostKvRoProvider,

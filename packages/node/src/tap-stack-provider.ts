@@ -13,6 +13,7 @@ import {
   parseIpv6Cidr,
   parseMac,
 } from '@oasis/wire';
+import { directNameLookup } from './direct-name-lookup.ts';
 import { PcapFileCapture } from './pcap-file.ts';
 import { TapDevice } from './tap-device.ts';
 import { checkTapDeviceOptions, TAP_MAX_MTU, TAP_MIN_MTU } from './tap-options.ts';
@@ -82,6 +83,18 @@ const TAP_ARGS = {
 
 type TapArgKey = keyof typeof TAP_ARGS;
 
+/** The stack's own options, beside its interfaces'. */
+const STACK_ARGS = {
+  dns: arg.list({
+    doc: 'a DNS server for connecting by name (default: those the IPv6 routers advertise)',
+    placeholder: 'IP',
+    check: (text) =>
+      parseIpv4Address(text).ok || parseIpv6Address(text).ok
+        ? undefined
+        : 'expected an IPv4 or IPv6 address such as 10.0.0.1 or 2001:db8::53',
+  }),
+};
+
 /** The option prefix of each interface: the device's own, or one per declared interface. */
 function interfacePrefixes(prefix: string, interfaces: readonly string[] | undefined): string[] {
   return interfaces === undefined ? [prefix] : interfaces.map((name) => prefixedKey(prefix, name));
@@ -89,11 +102,12 @@ function interfacePrefixes(prefix: string, interfaces: readonly string[] | undef
 
 export const tapStackProvider: DeviceProvider<'stack'> = {
   args: ({ prefix, declaration }) =>
-    Object.fromEntries(
-      interfacePrefixes(prefix, declaration.interfaces).flatMap((interfacePrefix) =>
+    Object.fromEntries([
+      ...interfacePrefixes(prefix, declaration.interfaces).flatMap((interfacePrefix) =>
         Object.entries(TAP_ARGS).map(([key, spec]) => [prefixedKey(interfacePrefix, key), spec]),
       ),
-    ),
+      ...Object.entries(STACK_ARGS).map(([key, spec]) => [prefixedKey(prefix, key), spec]),
+    ]),
   async open({ name, prefix, declaration }, values, environment) {
     const devices: (TapDevice | PcapFileCapture)[] = [];
     try {
@@ -146,8 +160,13 @@ export const tapStackProvider: DeviceProvider<'stack'> = {
               }),
         });
       }
+      const names = directNameLookup(
+        (values[prefixedKey(prefix, 'dns')] as readonly string[] | undefined) ?? [],
+        environment,
+      );
       const stack = await createNetStack({
         interfaces,
+        nameLookup: names.nameLookup,
         routes,
         ...(declaration.interfaces === undefined ? {} : { interfaceNames: declaration.interfaces }),
         clock: environment.clock,
@@ -159,7 +178,13 @@ export const tapStackProvider: DeviceProvider<'stack'> = {
         ),
       });
       environment.logger.info('network up', { device: name, stack: stack.describe() });
-      return { value: stack, close: () => stack.close() };
+      return {
+        value: stack,
+        close: async () => {
+          await names.close();
+          await stack.close();
+        },
+      };
     } catch (error) {
       await Promise.all(devices.map((device) => device.close()));
       throw error;

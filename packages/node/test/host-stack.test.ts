@@ -7,7 +7,8 @@ import { connect as netConnect, type Socket } from 'node:net';
 import { networkInterfaces } from 'node:os';
 import { describe, it } from 'node:test';
 import { concatBytes, isOasisError } from '@oasis/core';
-import type { Flow, UdpEndpoint, UdpSocket } from '@oasis/runtime';
+import type { Flow, NameLookup, UdpEndpoint, UdpSocket } from '@oasis/runtime';
+import { hostNameLookup } from '../src/host-name-lookup.ts';
 import { connectedPair, LOOPBACK, openStack } from './loopback-stack.ts';
 
 /** Bytes 0..length-1 of a sequence that does not repeat every 256 bytes. */
@@ -61,6 +62,10 @@ async function writeAll(flow: Flow, data: Uint8Array, chunkLength: number): Prom
     chunk.fill(0xee);
   }
 }
+
+const hasIpv6Loopback = Object.values(networkInterfaces()).some((entries) =>
+  entries?.some((entry) => entry.address === '::1'),
+);
 
 describe('host stack: UDP', () => {
   it('sends and receives a datagram, handed over as a plain Uint8Array', async () => {
@@ -121,9 +126,6 @@ describe('host stack: UDP', () => {
     await socket.close();
   });
 
-  const hasIpv6Loopback = Object.values(networkInterfaces()).some((entries) =>
-    entries?.some((entry) => entry.address === '::1'),
-  );
   it('allows 65527 bytes over IPv6 (no IPv4 header)', { skip: !hasIpv6Loopback }, async () => {
     const stack = openStack();
     const socket = await stack.udp.bind({ address: '::1' });
@@ -255,6 +257,49 @@ describe('host stack: TCP', () => {
     const accepted = await new Promise<Flow>((resolve) => listener.onConnection(resolve));
     assert.deepEqual(accepted.remote, first.local);
     assert.deepEqual(await accepted.read(), text('first'));
+  });
+});
+
+describe('host stack: connect by name', () => {
+  // A scripted lookup: the host's resolver would ask a DNS server for any name that is not in
+  // /etc/hosts, and tests send no traffic beyond loopback.
+  const lookup: NameLookup = async (name, family) => {
+    assert.equal(name, 'dual.test');
+    return family === 6 ? ['::1'] : [LOOPBACK];
+  };
+
+  it('connects over IPv6 first when the service takes both families', {
+    skip: !hasIpv6Loopback,
+  }, async () => {
+    const stack = openStack({ lookup });
+    const listener = await stack.tcp.listen({ address: '::', port: 0 });
+    const flow = await stack.connect({ host: 'dual.test', port: listener.local.port });
+    assert.equal(flow.remote.address, '::1');
+    flow.abort();
+  });
+
+  it('falls back to IPv4 at once when IPv6 is refused (RFC 8305 §5)', {
+    skip: !hasIpv6Loopback,
+  }, async () => {
+    const stack = openStack({ lookup });
+    const listener = await stack.tcp.listen({ address: LOOPBACK, port: 0 });
+    const flow = await stack.connect({ host: 'dual.test', port: listener.local.port });
+    assert.deepEqual(flow.remote, { address: LOOPBACK, port: listener.local.port });
+    flow.abort();
+  });
+
+  it('connects to an address literal without looking it up', async () => {
+    const stack = openStack({ lookup: () => Promise.reject(new Error('looked up')) });
+    const listener = await stack.tcp.listen({ address: LOOPBACK, port: 0 });
+    const flow = await stack.connect({ host: LOOPBACK, port: listener.local.port });
+    assert.equal(flow.remote.address, LOOPBACK);
+    flow.abort();
+  });
+
+  it("looks names up with the host's resolver (/etc/hosts)", async () => {
+    assert.ok(
+      (await hostNameLookup('localhost', 4, new AbortController().signal)).includes(LOOPBACK),
+    );
   });
 });
 

@@ -44,6 +44,16 @@ export type {
   ReceivedPacket,
 } from './forwarding.ts';
 export { HandlerQueue } from './handler-queue.ts';
+export {
+  connectToHost,
+  DEFAULT_ATTEMPT_DELAY_MS,
+  type HostConnectOptions,
+  type HostConnector,
+  type HostEndpoint,
+  MAX_ATTEMPT_DELAY_MS,
+  MIN_ATTEMPT_SPACING_MS,
+  RESOLUTION_DELAY_MS,
+} from './happy-eyeballs.ts';
 export type { KvEntry, KvEntryKind, KvRo, KvRw } from './kv.ts';
 export { checkKvRange, compareKvNames, splitKvEntryKey, splitKvKey } from './kv-key.ts';
 export {
@@ -53,6 +63,7 @@ export {
   type MemoryBlockDeviceOptions,
 } from './memory-block-device.ts';
 export { MemoryKv, type MemoryKvOptions } from './memory-kv.ts';
+export type { NameLookup } from './name-lookup.ts';
 export {
   emptyCounters,
   type Frame,

@@ -264,6 +264,8 @@ export class MemoryNetwork {
     return {
       tcp,
       udp,
+      // One address and no names: every host is this network.
+      connect: (to) => tcp.connect({ address: ADDRESS, port: to.port }),
       addresses: () => [ADDRESS],
       describe: () => 'memory stack',
       close: async () => undefined,
