@@ -6,7 +6,7 @@
 
 import { DnsClient, type DnsServerAddress, dnsNameLookup } from '@oasis/dns';
 import type { NetStack, NetStackOptions } from '@oasis/net';
-import type { TargetEnvironment } from '@oasis/runtime';
+import type { NameLookup, TargetEnvironment } from '@oasis/runtime';
 
 /** The usual DNS port (RFC 1035 §4.2). */
 const DNS_PORT = 53;
@@ -30,6 +30,7 @@ export function directNameLookup(
           address,
           port: DNS_PORT,
         }));
+      let lookup: NameLookup | undefined;
       return (name, family, signal) => {
         client ??= new DnsClient({
           udp: stack.udp,
@@ -40,7 +41,8 @@ export function directNameLookup(
           random: environment.random,
           logger: environment.logger.child('dns'),
         });
-        return dnsNameLookup(client, servers)(name, family, signal);
+        lookup ??= dnsNameLookup(client, servers);
+        return lookup(name, family, signal);
       };
     },
     close: async () => {

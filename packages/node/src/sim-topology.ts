@@ -344,14 +344,10 @@ function endpoint(value: unknown, path: string, families: Families): UdpEndpoint
   const match =
     typeof value === 'string' ? /^(?:\[([^\]]*)\]|([^:[\]]*)):(\d{1,5})$/.exec(value) : null;
   const [, ipv6Text, ipv4Text, portText] = match ?? [];
-  const parsed =
-    ipv6Text !== undefined
-      ? ipAddress(ipv6Text)
-      : ipv4Text !== undefined && parseIpv4Address(ipv4Text).ok
-        ? { family: 'ipv4' as const, text: ipv4Text }
-        : undefined;
+  const parsed = ipAddress(ipv6Text ?? ipv4Text ?? '');
   const port = Number(portText);
-  // An IPv4 address in brackets is refused: RFC 3986 §3.2.2 brackets only IPv6 literals.
+  // An IPv4 address in brackets is refused: RFC 3986 §3.2.2 brackets only IPv6 literals (and
+  // the unbracketed form cannot hold a colon, so an IPv6 address there never matches).
   const bracketsFit = parsed?.family === (ipv6Text === undefined ? 'ipv4' : 'ipv6');
   if (parsed === undefined || !bracketsFit || !(port >= 1 && port <= 65535)) {
     fail(
